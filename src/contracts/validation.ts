@@ -1,0 +1,208 @@
+/**
+ * Validation against the contracts, with problems as `path: reason`
+ * (`conditions[0].count_value: must be number`). Used by HTTP, Kafka and the CLI alike.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsImport from 'ajv-formats';
+import { ENTITIES, parseFieldRef, fieldRefType, type EntityName, type FieldSpec, type FieldType } from './entities.js';
+import { ENVELOPE_SCHEMA, EVENT_DATA_SCHEMAS, type EventEnvelope, type EventType } from './events.js';
+import {
+  MAX_DEPTH,
+  MILESTONE_EVENT,
+  RULE_SCHEMA,
+  type Condition,
+  type Filter,
+  type Operator,
+  type RuleDocument,
+  type Scalar,
+} from './rule.js';
+
+export interface Problem {
+  path: string;
+  reason: string;
+}
+
+// ajv-formats is CommonJS; under ESM its callable is the default export's default.
+const addFormats = ((addFormatsImport as unknown as { default?: typeof addFormatsImport }).default ?? addFormatsImport) as unknown as (
+  ajv: Ajv2020,
+) => void;
+
+const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false });
+addFormats(ajv);
+
+const validateEnvelopeFn = ajv.compile(ENVELOPE_SCHEMA);
+const validateDataFns = Object.fromEntries(
+  Object.entries(EVENT_DATA_SCHEMAS).map(([type, schema]) => [type, ajv.compile(schema)]),
+) as Record<EventType, ValidateFunction>;
+const validateRuleFn = ajv.compile(RULE_SCHEMA);
+
+/** `/conditions/0/where/1` → `conditions[0].where[1]` */
+export function toPath(pointer: string, prefix = ''): string {
+  let out = prefix;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    out += /^\d+$/.test(seg) ? `[${seg}]` : out ? `.${seg}` : seg;
+  }
+  return out;
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function describe(e: ErrorObject, prefix: string): Problem {
+  const path = toPath(e.instancePath, prefix);
+  switch (e.keyword) {
+    case 'required':
+      return { path: join(path, String(e.params.missingProperty)), reason: 'is required' };
+    case 'additionalProperties':
+      return { path: join(path, String(e.params.additionalProperty)), reason: 'is not allowed (unknown field)' };
+    case 'enum':
+      return { path, reason: `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}` };
+    case 'discriminator': {
+      const tag = String(e.params.tag);
+      return { path: join(path, tag), reason: e.params.error === 'mapping' ? `unknown ${tag} "${String(e.params.tagValue)}"` : `must be a string` };
+    }
+    case 'pattern':
+      return { path, reason: `has an invalid format (expected ${e.params.pattern})` };
+    case 'format':
+      return { path, reason: `must be a valid ${e.params.format}` };
+    default:
+      return { path, reason: e.message ?? 'is invalid' };
+  }
+}
+
+function problemsOf(errors: ErrorObject[] | null | undefined, prefix = ''): Problem[] {
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  for (const e of errors ?? []) {
+    // anyOf/oneOf summaries repeat what their branches said
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    const p = describe(e, prefix);
+    const k = `${p.path}\u0000${p.reason}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+export function validateEvent(input: unknown): { ok: true; event: EventEnvelope } | { ok: false; problems: Problem[] } {
+  if (!validateEnvelopeFn(input)) return { ok: false, problems: problemsOf(validateEnvelopeFn.errors) };
+  const env = input as unknown as EventEnvelope;
+  const validateData = validateDataFns[env.type];
+  if (!validateData(env.data)) return { ok: false, problems: problemsOf(validateData.errors, 'data') };
+  return { ok: true, event: env };
+}
+
+/* ------------------------------------------------------------------ rules */
+
+export interface RuleValidation {
+  ok: boolean;
+  rule?: RuleDocument;
+  problems: Problem[];
+  warnings: Problem[];
+}
+
+function depthOf(c: unknown, depth = 1): number {
+  if (!c || typeof c !== 'object') return depth;
+  const o = c as { conditions?: unknown; condition?: unknown };
+  const kids = Array.isArray(o.conditions) ? o.conditions : o.condition ? [o.condition] : [];
+  return kids.reduce<number>((m, k) => Math.max(m, depthOf(k, depth + 1)), depth);
+}
+
+const NUMERIC_OPS: ReadonlySet<Operator> = new Set(['>', '>=', '<', '<=']);
+
+function checkComparison(entity: EntityName, spec: FieldSpec | FieldType, op: Operator, value: unknown, path: string, out: Problem[]) {
+  const type = typeof spec === 'string' ? spec : spec.type;
+  const values = typeof spec === 'string' ? undefined : spec.values;
+  const list = op === 'in' || op === 'not_in';
+  if (list !== Array.isArray(value)) {
+    out.push({ path: join(path, 'value'), reason: list ? `must be an array for ${op}` : `must be a single value for ${op} (use in / not_in for a list)` });
+    return;
+  }
+  if (NUMERIC_OPS.has(op) && type === 'string') {
+    out.push({ path: join(path, 'operator'), reason: `${op} needs a numeric or time field; this field of ${entity} is text` });
+  }
+  for (const v of (Array.isArray(value) ? value : [value]) as Scalar[]) {
+    if (type === 'number' && typeof v !== 'number') out.push({ path: join(path, 'value'), reason: `must be a number (the field is numeric)` });
+    else if (type === 'timestamp' && (typeof v !== 'string' || Number.isNaN(Date.parse(v))))
+      out.push({ path: join(path, 'value'), reason: 'must be an ISO-8601 time (the field is a time)' });
+    else if (type === 'string' && typeof v !== 'string') out.push({ path: join(path, 'value'), reason: 'must be a string (the field is text)' });
+    else if (values && typeof v === 'string' && !values.includes(v))
+      out.push({ path: join(path, 'value'), reason: `"${v}" is not a possible value (${values.join(', ')})` });
+  }
+}
+
+function checkFilter(entity: EntityName, f: Filter, path: string, out: Problem[]) {
+  const fields = ENTITIES[entity].fields as Record<string, FieldSpec>;
+  if (!Object.hasOwn(fields, f.field)) {
+    out.push({ path: join(path, 'field'), reason: `${entity} has no field "${f.field}" (fields: ${Object.keys(fields).join(', ')})` });
+    return;
+  }
+  checkComparison(entity, fields[f.field], f.operator ?? '=', f.value, path, out);
+}
+
+function checkCondition(c: Condition, path: string, out: Problem[]) {
+  switch (c.type) {
+    case 'all_of':
+    case 'any_of':
+      c.conditions.forEach((k, i) => checkCondition(k, `${path}.conditions[${i}]`, out));
+      return;
+    case 'not':
+      checkCondition(c.condition, `${path}.condition`, out);
+      return;
+    case 'count':
+    case 'exists':
+      if (c.field !== undefined || c.value !== undefined || c.operator !== undefined) {
+        if (c.field === undefined || c.value === undefined) {
+          out.push({ path: join(path, c.field === undefined ? 'field' : 'value'), reason: 'field and value go together as a filter' });
+        } else checkFilter(c.entity, { field: c.field, operator: c.operator, value: c.value }, path, out);
+      }
+      break;
+    case 'value': {
+      const ref = parseFieldRef(c.entity, c.field);
+      if ('error' in ref) out.push({ path: join(path, 'field'), reason: ref.error });
+      else {
+        const spec = ref.kind === 'plain' ? (ENTITIES[c.entity].fields as Record<string, FieldSpec>)[ref.field] : fieldRefType(c.entity, ref);
+        checkComparison(c.entity, spec, c.operator, c.value, path, out);
+      }
+      break;
+    }
+    case 'time_since': {
+      const ref = parseFieldRef(c.entity, c.field ?? 'last_activity');
+      if ('error' in ref) out.push({ path: join(path, 'field'), reason: ref.error });
+      else if (fieldRefType(c.entity, ref) !== 'timestamp')
+        out.push({ path: join(path, 'field'), reason: 'time_since needs a time field (last_activity, occurred_at or a *_at field)' });
+      break;
+    }
+  }
+  c.where?.forEach((f, i) => checkFilter(c.entity, f, `${path}.where[${i}]`, out));
+}
+
+/** Validate a whole rule document: the JSON Schema, then what a schema cannot say. */
+export function validateRule(input: unknown): RuleValidation {
+  const depth = input && typeof input === 'object' ? Math.max(0, ...(((input as { conditions?: unknown[] }).conditions ?? []) as unknown[]).map((c) => depthOf(c))) : 0;
+  if (depth > MAX_DEPTH) return { ok: false, problems: [{ path: 'conditions', reason: `nesting is ${depth} deep; at most ${MAX_DEPTH} allowed` }], warnings: [] };
+  if (!validateRuleFn(input)) return { ok: false, problems: problemsOf(validateRuleFn.errors), warnings: [] };
+  const rule = input as unknown as RuleDocument;
+  const problems: Problem[] = [];
+  rule.conditions.forEach((c, i) => checkCondition(c, `conditions[${i}]`, problems));
+  rule.actions.forEach((a, i) => {
+    if (a.type === 'emit_event' && a.event === MILESTONE_EVENT) {
+      const m = a.payload?.milestone;
+      if (typeof m !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(m))
+        problems.push({ path: `actions[${i}].payload.milestone`, reason: `is required for ${MILESTONE_EVENT} (a name of up to 100 letters, digits, _ . -)` });
+    }
+  });
+  const warnings: Problem[] = [];
+  if (!rule.actions.some((a) => a.type !== 'emit_event' && a.flag === rule.flag)) {
+    warnings.push({ path: 'actions', reason: `no action sets or clears the rule's own flag "${rule.flag}"` });
+  }
+  return { ok: problems.length === 0, rule: problems.length === 0 ? rule : undefined, problems, warnings };
+}
+
+export function formatProblems(problems: Problem[]): string {
+  return problems.map((p) => `${p.path || '(root)'}: ${p.reason}`).join('; ');
+}
