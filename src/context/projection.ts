@@ -111,9 +111,11 @@ export function merge(existing: StoredRecord | undefined, patch: RecordPatch, at
   const fields: Record<string, unknown> = { ...existing?.fields };
   // A later event overwrites; a late-arriving older one only fills what is missing.
   const newer = !existing || at >= existing.occurredAt;
+  // A completion's rating outranks any kintell.rating.created, whatever order they arrive in.
+  const outranksRating = patch.fields._rating_from === 'completion' && fields._rating_from !== 'completion';
   for (const [k, v] of Object.entries(patch.fields)) {
     if (v === undefined) continue;
-    if (newer || fields[k] === undefined) fields[k] = v;
+    if (newer || fields[k] === undefined || (outranksRating && (k === 'rating' || k === '_rating_from'))) fields[k] = v;
   }
   if (patch.lateRating !== undefined && fields._rating_from !== 'completion') {
     const prevAt = typeof fields._rating_from === 'number' ? fields._rating_from : -Infinity;

@@ -7,6 +7,7 @@ import addFormatsImport from 'ajv-formats';
 import { ENTITIES, parseFieldRef, fieldRefType, type EntityName, type FieldSpec, type FieldType } from './entities.js';
 import { ENVELOPE_SCHEMA, EVENT_DATA_SCHEMAS, type EventEnvelope, type EventType } from './events.js';
 import {
+  FLAG_EVENT,
   MAX_DEPTH,
   MILESTONE_EVENT,
   RULE_SCHEMA,
@@ -61,8 +62,13 @@ function describe(e: ErrorObject, prefix: string): Problem {
       return { path, reason: `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}` };
     case 'discriminator': {
       const tag = String(e.params.tag);
-      return { path: join(path, tag), reason: e.params.error === 'mapping' ? `unknown ${tag} "${String(e.params.tagValue)}"` : `must be a string` };
+      if (e.params.error === 'mapping') return { path: join(path, tag), reason: `unknown ${tag} "${String(e.params.tagValue)}"` };
+      // a missing tag is also reported by `required`; say the same so the two collapse into one problem
+      return { path: join(path, tag), reason: e.params.tagValue === undefined ? 'is required' : 'must be a string' };
     }
+    case 'not':
+      // the only `not` in the contracts: rules may not emit the engine's own flag event
+      return { path, reason: `is reserved: the engine emits ${FLAG_EVENT} itself` };
     case 'pattern':
       return { path, reason: `has an invalid format (expected ${e.params.pattern})` };
     case 'format':
@@ -105,14 +111,17 @@ export interface RuleValidation {
   warnings: Problem[];
 }
 
+/** How deep conditions nest, counted no further than one past MAX_DEPTH so a hostile document cannot exhaust the stack. */
 function depthOf(c: unknown, depth = 1): number {
-  if (!c || typeof c !== 'object') return depth;
+  if (depth > MAX_DEPTH || !c || typeof c !== 'object') return depth;
   const o = c as { conditions?: unknown; condition?: unknown };
   const kids = Array.isArray(o.conditions) ? o.conditions : o.condition ? [o.condition] : [];
   return kids.reduce<number>((m, k) => Math.max(m, depthOf(k, depth + 1)), depth);
 }
 
 const NUMERIC_OPS: ReadonlySet<Operator> = new Set(['>', '>=', '<', '<=']);
+/** A date-time with a zone, or a bare date (read as UTC): never the server's local time. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
 
 function checkComparison(entity: EntityName, spec: FieldSpec | FieldType, op: Operator, value: unknown, path: string, out: Problem[]) {
   const type = typeof spec === 'string' ? spec : spec.type;
@@ -127,8 +136,8 @@ function checkComparison(entity: EntityName, spec: FieldSpec | FieldType, op: Op
   }
   for (const v of (Array.isArray(value) ? value : [value]) as Scalar[]) {
     if (type === 'number' && typeof v !== 'number') out.push({ path: join(path, 'value'), reason: `must be a number (the field is numeric)` });
-    else if (type === 'timestamp' && (typeof v !== 'string' || Number.isNaN(Date.parse(v))))
-      out.push({ path: join(path, 'value'), reason: 'must be an ISO-8601 time (the field is a time)' });
+    else if (type === 'timestamp' && (typeof v !== 'string' || !ISO_TIME.test(v) || Number.isNaN(Date.parse(v))))
+      out.push({ path: join(path, 'value'), reason: 'must be an ISO-8601 time with a zone, e.g. 2025-01-15T10:30:00Z (the field is a time)' });
     else if (type === 'string' && typeof v !== 'string') out.push({ path: join(path, 'value'), reason: 'must be a string (the field is text)' });
     else if (values && typeof v === 'string' && !values.includes(v))
       out.push({ path: join(path, 'value'), reason: `"${v}" is not a possible value (${values.join(', ')})` });
@@ -183,8 +192,11 @@ function checkCondition(c: Condition, path: string, out: Problem[]) {
 
 /** Validate a whole rule document: the JSON Schema, then what a schema cannot say. */
 export function validateRule(input: unknown): RuleValidation {
-  const depth = input && typeof input === 'object' ? Math.max(0, ...(((input as { conditions?: unknown[] }).conditions ?? []) as unknown[]).map((c) => depthOf(c))) : 0;
-  if (depth > MAX_DEPTH) return { ok: false, problems: [{ path: 'conditions', reason: `nesting is ${depth} deep; at most ${MAX_DEPTH} allowed` }], warnings: [] };
+  // Before the schema, whose validator recurses: refuse deep nesting while it is cheap to.
+  const top = input && typeof input === 'object' ? (input as { conditions?: unknown }).conditions : undefined;
+  let depth = 0;
+  if (Array.isArray(top)) for (const c of top) depth = Math.max(depth, depthOf(c));
+  if (depth > MAX_DEPTH) return { ok: false, problems: [{ path: 'conditions', reason: `nesting is more than ${MAX_DEPTH} deep; at most ${MAX_DEPTH} allowed` }], warnings: [] };
   if (!validateRuleFn(input)) return { ok: false, problems: problemsOf(validateRuleFn.errors), warnings: [] };
   const rule = input as unknown as RuleDocument;
   const problems: Problem[] = [];

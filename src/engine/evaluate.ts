@@ -5,7 +5,7 @@
 import { FLAG_EVENT, MILESTONE_EVENT, type EmitEventAction, type RuleDocument } from '../contracts/rule.js';
 import { compileCondition, type CompiledCondition, type ConditionTrace } from './conditions.js';
 import { parseDuration } from './duration.js';
-import type { Change, Decision, EmittedEvent, FlagChange, ParticipantContext, ParticipantState } from './types.js';
+import type { Change, Decision, EmittedEvent, FlagChange, FlagState, ParticipantContext, ParticipantState } from './types.js';
 
 export interface FlagAction {
   value: boolean;
@@ -189,8 +189,11 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
 
   let next = Infinity;
   for (const r of rules.rules) for (const c of r.conditions) next = Math.min(next, c.next(ctx, now));
-  for (const c of flagChanges) if (c.expiresAt !== null) next = Math.min(next, c.expiresAt);
-  for (const f of Object.values(state.flags)) if (f.value && f.expiresAt !== null && f.expiresAt > now) next = Math.min(next, f.expiresAt);
+  // Expiry of each flag as it stands after this decision: a flag changed now is due only by its new expiry.
+  const expiries = new Map<string, number | null>();
+  for (const [flag, f] of Object.entries(state.flags)) expiries.set(flag, f.value ? f.expiresAt : null);
+  for (const c of flagChanges) expiries.set(c.flag, c.expiresAt);
+  for (const e of expiries.values()) if (e !== null && e > now) next = Math.min(next, e);
 
   return {
     userId,
@@ -204,4 +207,18 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     changes,
     nextDueAt: Number.isFinite(next) ? next : null,
   };
+}
+
+/**
+ * The participant's state once a decision is committed: what persistence stores, in memory.
+ * Threading it into the next `evaluate` is what makes evaluation edge-triggered and idempotent.
+ */
+export function applyDecision(state: ParticipantState, decision: Decision, now: number): ParticipantState {
+  const flags: Record<string, FlagState> = { ...state.flags };
+  for (const c of decision.flagChanges) flags[c.flag] = { value: c.value, setByRule: c.ruleId, setAt: now, expiresAt: c.expiresAt };
+  // A new holder is not a change of value: setAt and expiresAt stay.
+  for (const o of decision.ownerChanges) flags[o.flag] = { ...flags[o.flag], setByRule: o.ruleId };
+  const milestones = new Set(state.milestones);
+  for (const m of decision.milestones) milestones.add(m.milestone);
+  return { matched: { ...decision.matched }, flags, milestones };
 }

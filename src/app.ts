@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { componentsFrom } from './common/openapi.js';
+import type { AppConfig } from './config/config.js';
+import { ENVELOPE_SCHEMA } from './contracts/events.js';
+import { RULE_SCHEMA } from './contracts/rule.js';
+import { YAML_TYPES } from './rules/rule-body.js';
+
+/** Builds the application (HTTP, docs, parsers) without listening: used by main and by the tests. */
+export async function createApp(config: AppConfig): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.with(config), { bufferLogs: true, bodyParser: false });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: config.bodyLimit, strict: false });
+  app.useBodyParser('text', { type: YAML_TYPES, limit: config.bodyLimit });
+  app.set('query parser', 'simple');
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Journey Orchestration Engine')
+      .setDescription('Turns program events into per-participant journey flags and milestones through declarative rules.')
+      .setVersion('1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from JOURNEY_API_KEYS' })
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+      .build(),
+  );
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ...componentsFrom(RULE_SCHEMA, 'Rule'), EventEnvelope: componentsFrom(ENVELOPE_SCHEMA, 'EventEnvelope').EventEnvelope },
+  };
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  return app;
+}

@@ -1,0 +1,168 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { EntityName } from '../contracts/entities.js';
+import type { EventEnvelope } from '../contracts/events.js';
+import type { EntityRecord, ParticipantContext } from '../engine/types.js';
+import type { StoredRecord } from './projection.js';
+
+export interface RecordRef {
+  entity: EntityName;
+  key: string;
+}
+export interface RecordRow extends RecordRef {
+  userId: string;
+  record: StoredRecord;
+}
+export interface ParticipantRow {
+  userId: string;
+  firstSeenAt: number | null;
+  matchedRules: string[];
+  nextDueAt: number | null;
+}
+export interface LoadedParticipant {
+  context: ParticipantContext;
+  matchedRules: string[];
+  known: boolean;
+}
+
+const refKey = (entity: string, key: string) => `${entity}\u0000${key}`;
+const ms = (d: Date | null) => (d ? d.getTime() : null);
+
+/** The participants' read model: records per entity, processed and pending events, per-participant state. */
+@Injectable()
+export class ContextRepository {
+  /** Records the ids as processed; returns those that were new. */
+  async markProcessed(tx: EntityManager, events: EventEnvelope[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const rows: { event_id: string }[] = await tx.query(
+      `INSERT INTO processed_events (event_id, type, occurred_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.timestamp)],
+    );
+    return new Set(rows.map((r) => r.event_id));
+  }
+
+  /** Who owns each match or session already seen. */
+  async findOwners(tx: EntityManager, refs: RecordRef[]): Promise<Map<string, string>> {
+    if (refs.length === 0) return new Map();
+    const rows: { entity: string; record_key: string; user_id: string }[] = await tx.query(
+      `SELECT r.entity, r.record_key, r.user_id FROM participant_records r
+       JOIN unnest($1::text[], $2::text[]) AS k(entity, record_key) USING (entity, record_key)`,
+      [refs.map((r) => r.entity), refs.map((r) => r.key)],
+    );
+    return new Map(rows.map((r) => [refKey(r.entity, r.record_key), r.user_id]));
+  }
+
+  async addPending(tx: EntityManager, rows: { event: EventEnvelope; waitFor: RecordRef }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO pending_events (event_id, wait_entity, wait_key, envelope)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) ON CONFLICT DO NOTHING`,
+      [rows.map((r) => r.event.id), rows.map((r) => r.waitFor.entity), rows.map((r) => r.waitFor.key), rows.map((r) => JSON.stringify(r.event))],
+    );
+  }
+
+  /** Removes and returns the events that were waiting for these matches or sessions. */
+  async takePending(tx: EntityManager, refs: RecordRef[]): Promise<EventEnvelope[]> {
+    if (refs.length === 0) return [];
+    const rows: { envelope: EventEnvelope }[] = await tx.query(
+      `WITH taken AS (
+         DELETE FROM pending_events p USING unnest($1::text[], $2::text[]) AS k(entity, record_key)
+         WHERE p.wait_entity = k.entity AND p.wait_key = k.record_key RETURNING p.envelope, p.received_at, p.event_id
+       ) SELECT envelope FROM taken ORDER BY received_at, event_id`,
+      [refs.map((r) => r.entity), refs.map((r) => r.key)],
+    );
+    return rows.map((r) => r.envelope);
+  }
+
+  /** Creates or updates the participants touched by events, in id order (locks them until commit). */
+  async touchParticipants(tx: EntityManager, seen: Map<string, { first: number; last: number }>): Promise<void> {
+    if (seen.size === 0) return;
+    const ids = [...seen.keys()].sort();
+    await tx.query(
+      `INSERT INTO participants (user_id, first_seen_at, last_event_at)
+       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[])
+       ON CONFLICT (user_id) DO UPDATE SET
+         first_seen_at = LEAST(participants.first_seen_at, EXCLUDED.first_seen_at),
+         last_event_at = GREATEST(participants.last_event_at, EXCLUDED.last_event_at)`,
+      [ids, ids.map((id) => new Date(seen.get(id)!.first).toISOString()), ids.map((id) => new Date(seen.get(id)!.last).toISOString())],
+    );
+  }
+
+  /** Locks existing participants for an evaluation without events (manual, scheduled, backfill). */
+  async lockParticipants(tx: EntityManager, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await tx.query(`SELECT 1 FROM participants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE`, [userIds]);
+  }
+
+  async findRecords(tx: EntityManager, rows: { userId: string; entity: string; key: string }[]): Promise<Map<string, StoredRecord>> {
+    if (rows.length === 0) return new Map();
+    const found: { user_id: string; entity: string; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[] = await tx.query(
+      `SELECT r.user_id, r.entity, r.record_key, r.fields, r.occurred_at FROM participant_records r
+       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(user_id, entity, record_key) USING (user_id, entity, record_key)`,
+      [rows.map((r) => r.userId), rows.map((r) => r.entity), rows.map((r) => r.key)],
+    );
+    return new Map(found.map((r) => [`${r.user_id}\u0000${refKey(r.entity, r.record_key)}`, { fields: r.fields, occurredAt: r.occurred_at.getTime() }]));
+  }
+
+  async upsertRecords(tx: EntityManager, rows: RecordRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO participant_records (user_id, entity, record_key, fields, occurred_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])
+       ON CONFLICT (user_id, entity, record_key) DO UPDATE SET fields = EXCLUDED.fields, occurred_at = EXCLUDED.occurred_at`,
+      [
+        rows.map((r) => r.userId),
+        rows.map((r) => r.entity),
+        rows.map((r) => r.key),
+        rows.map((r) => JSON.stringify(r.record.fields)),
+        rows.map((r) => new Date(r.record.occurredAt).toISOString()),
+      ],
+    );
+  }
+
+  /** Contexts and engine state of these participants (an unknown one gets an empty context). */
+  async loadParticipants(tx: EntityManager, userIds: string[]): Promise<Map<string, LoadedParticipant>> {
+    const out = new Map<string, LoadedParticipant>();
+    for (const userId of userIds) out.set(userId, { context: { userId, firstSeenAt: null, entities: {} }, matchedRules: [], known: false });
+    if (userIds.length === 0) return out;
+    const [people, records]: [
+      { user_id: string; first_seen_at: Date | null; matched_rules: string[] }[],
+      { user_id: string; entity: EntityName; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[],
+    ] = await Promise.all([
+      tx.query(`SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[])`, [userIds]),
+      tx.query(`SELECT user_id, entity, record_key, fields, occurred_at FROM participant_records WHERE user_id = ANY($1::uuid[])`, [userIds]),
+    ]);
+    for (const p of people) {
+      const o = out.get(p.user_id)!;
+      o.context.firstSeenAt = ms(p.first_seen_at);
+      o.matchedRules = p.matched_rules;
+      o.known = true;
+    }
+    for (const r of records) {
+      const entities = out.get(r.user_id)!.context.entities as Record<string, EntityRecord[]>;
+      (entities[r.entity] ??= []).push({ key: r.record_key, occurredAt: r.occurred_at.getTime(), fields: r.fields });
+    }
+    return out;
+  }
+
+  /** Saves the engine's per-participant state after an evaluation. */
+  async saveStates(tx: EntityManager, rows: { userId: string; matchedRules: string[]; nextDueAt: number | null; evaluatedAt: number }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `INSERT INTO participants (user_id, matched_rules, next_due_at, evaluated_at)
+       SELECT u, ARRAY(SELECT jsonb_array_elements_text(m)), d, e
+       FROM unnest($1::uuid[], $2::jsonb[], $3::timestamptz[], $4::timestamptz[]) AS x(u, m, d, e)
+       ON CONFLICT (user_id) DO UPDATE SET matched_rules = EXCLUDED.matched_rules, next_due_at = EXCLUDED.next_due_at, evaluated_at = EXCLUDED.evaluated_at`,
+      [
+        rows.map((r) => r.userId),
+        rows.map((r) => JSON.stringify(r.matchedRules)),
+        rows.map((r) => (r.nextDueAt === null ? null : new Date(r.nextDueAt).toISOString())),
+        rows.map((r) => new Date(r.evaluatedAt).toISOString()),
+      ],
+    );
+  }
+}
+
+export { refKey };

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { ContextModule } from '../context/context.module.js';
+import { EvaluationModule } from '../evaluation/evaluation.module.js';
+import { RulesModule } from '../rules/rules.module.js';
+import { EventsController } from './events.controller.js';
+import { IngestService } from './ingest.service.js';
+
+@Module({
+  imports: [ContextModule, EvaluationModule, RulesModule],
+  controllers: [EventsController],
+  providers: [IngestService],
+  exports: [IngestService],
+})
+export class EventsModule {}

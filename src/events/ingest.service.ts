@@ -1,0 +1,156 @@
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { EventEnvelope } from '../contracts/events.js';
+import { ContextRepository, refKey, type RecordRef, type RecordRow } from '../context/context.repository.js';
+import { contextCacheKey } from '../context/context.service.js';
+import { merge, project, type Owner, type RecordPatch } from '../context/projection.js';
+import type { RuleSet } from '../engine/evaluate.js';
+import type { Decision } from '../engine/types.js';
+import { RulesService } from '../rules/rules.service.js';
+import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { withRetry } from '../database/retry.js';
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  pending: number;
+  decisions: Decision[];
+}
+
+interface Applied {
+  event: EventEnvelope;
+  userId: string;
+  patch: RecordPatch;
+}
+
+/** Events that name the match or session other events are reached through. */
+const DEFINES_OWNER: Partial<Record<EventEnvelope['type'], 'buddy_matches' | 'kintell_sessions'>> = {
+  'buddy.match.created': 'buddy_matches',
+  'buddy.match.ended': 'buddy_matches',
+  'kintell.session.completed': 'kintell_sessions',
+};
+
+/**
+ * The ingest pipeline shared by HTTP and Kafka: dedupe by id → resolve the participant → apply to the
+ * read model → evaluate the participants touched. One transaction for the whole batch.
+ */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly context: ContextRepository,
+    private readonly evaluation: EvaluationService,
+    private readonly rules: RulesService,
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+  ) {}
+
+  /** Ingests validated events; transient database failures are retried with backoff. */
+  async ingest(events: EventEnvelope[], now: () => number = Date.now): Promise<IngestResult> {
+    const result = await withRetry(async () => {
+      const ruleSet = await this.rules.activeRuleSet();
+      return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet));
+    }, this.logger);
+    const users = new Set(result.decisions.map((d) => d.userId));
+    await Promise.all([...users].map((u) => this.cache.del(contextCacheKey(u))));
+    return result;
+  }
+
+  async ingestIn(tx: EntityManager, events: EventEnvelope[], now: number, ruleSet: RuleSet): Promise<IngestResult> {
+    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+    const fresh = await this.context.markProcessed(tx, unique);
+    const incoming = unique.filter((e) => fresh.has(e.id));
+    const duplicates = events.length - incoming.length;
+
+    // Serialise with any concurrent batch about the same matches or sessions, so none is left waiting.
+    const projected = incoming.map((event) => ({ event, ...project(event) }));
+    await this.lockRefs(
+      tx,
+      projected.flatMap((p) => {
+        const refs: RecordRef[] = [];
+        if ('via' in p.owner) refs.push({ entity: p.owner.via, key: p.owner.key });
+        const defines = DEFINES_OWNER[p.event.type];
+        if (defines) refs.push({ entity: defines, key: p.patch.key });
+        return refs;
+      }),
+    );
+
+    const viaRefs = projected.flatMap((p) => ('via' in p.owner ? [{ entity: p.owner.via, key: p.owner.key }] : []));
+    const owners = await this.context.findOwners(tx, viaRefs);
+    const applied: Applied[] = [];
+    const waiting: { event: EventEnvelope; waitFor: RecordRef }[] = [];
+    let queue = projected;
+    while (queue.length) {
+      const released: RecordRef[] = [];
+      for (const { event, owner, patch } of queue) {
+        const userId = this.resolve(owner, owners);
+        if (!userId) {
+          const o = owner as Extract<Owner, { via: string }>;
+          waiting.push({ event, waitFor: { entity: o.via, key: o.key } });
+          continue;
+        }
+        applied.push({ event, userId, patch });
+        const defines = DEFINES_OWNER[event.type];
+        if (defines && !owners.has(refKey(defines, patch.key))) {
+          owners.set(refKey(defines, patch.key), userId);
+          released.push({ entity: defines, key: patch.key });
+        }
+      }
+      // Events waiting for a match or session that just arrived (in an earlier batch or this one).
+      const stillWaiting = waiting.filter((w) => !owners.has(refKey(w.waitFor.entity, w.waitFor.key)));
+      const ready = waiting.filter((w) => owners.has(refKey(w.waitFor.entity, w.waitFor.key))).map((w) => w.event);
+      waiting.length = 0;
+      waiting.push(...stillWaiting);
+      const stored = await this.context.takePending(tx, released);
+      queue = [...ready, ...stored].map((event) => ({ event, ...project(event) }));
+    }
+    await this.context.addPending(tx, waiting);
+
+    const seen = new Map<string, { first: number; last: number }>();
+    const causes = new Map<string, EventEnvelope>();
+    for (const a of applied) {
+      const t = Date.parse(a.event.timestamp);
+      const s = seen.get(a.userId);
+      seen.set(a.userId, { first: Math.min(s?.first ?? t, t), last: Math.max(s?.last ?? t, t) });
+      causes.set(a.userId, a.event);
+    }
+    await this.context.touchParticipants(tx, seen);
+    await this.applyRecords(tx, applied);
+
+    const decisions = await this.evaluation.evaluateUsers(tx, [...seen.keys()].sort(), { now, causes, ruleSet });
+    return { accepted: incoming.length, duplicates, pending: waiting.length, decisions };
+  }
+
+  private resolve(owner: Owner, owners: Map<string, string>): string | undefined {
+    return 'userId' in owner ? owner.userId : owners.get(refKey(owner.via, owner.key));
+  }
+
+  private async applyRecords(tx: EntityManager, applied: Applied[]): Promise<void> {
+    const key = (a: { userId: string; patch: RecordPatch }) => `${a.userId}\u0000${refKey(a.patch.entity, a.patch.key)}`;
+    const records = await this.context.findRecords(
+      tx,
+      applied.map((a) => ({ userId: a.userId, entity: a.patch.entity, key: a.patch.key })),
+    );
+    const touched = new Map<string, RecordRow>();
+    for (const a of applied) {
+      const k = key(a);
+      const record = merge(records.get(k), a.patch, Date.parse(a.event.timestamp));
+      records.set(k, record);
+      touched.set(k, { userId: a.userId, entity: a.patch.entity, key: a.patch.key, record });
+    }
+    await this.context.upsertRecords(tx, [...touched.values()]);
+  }
+
+  private async lockRefs(tx: EntityManager, refs: RecordRef[]): Promise<void> {
+    if (refs.length === 0) return;
+    await tx.query(
+      `SELECT count(pg_advisory_xact_lock(h)) FROM (
+         SELECT DISTINCT hashtextextended(e || ':' || k, 0) AS h FROM unnest($1::text[], $2::text[]) AS x(e, k) ORDER BY 1
+       ) s`,
+      [refs.map((r) => r.entity), refs.map((r) => r.key)],
+    );
+  }
+}

@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { FlagState } from '../engine/types.js';
+
+export interface FlagRow {
+  flag: string;
+  value: boolean;
+  setByRule: string;
+  setAt: Date;
+  expiresAt: Date | null;
+}
+export interface HistoryRow {
+  flag: string;
+  value: boolean;
+  previousValue: boolean | null;
+  setByRule: string;
+  ruleVersion: number | null;
+  reason: string;
+  causedBy: string | null;
+  explanation: unknown;
+  changedAt: Date;
+}
+export interface FlagWrite {
+  userId: string;
+  flag: string;
+  value: boolean;
+  previousValue: boolean | null;
+  ruleId: string;
+  ruleVersion: number | null;
+  reason: string;
+  expiresAt: number | null;
+  causedBy: string | null;
+  explanation: unknown;
+  at: number;
+}
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+@Injectable()
+export class FlagsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async findByUser(userId: string): Promise<FlagRow[]> {
+    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await this.db.query(
+      `SELECT flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = $1 ORDER BY flag`,
+      [userId],
+    );
+    return rows.map((r) => ({ flag: r.flag, value: r.value, setByRule: r.set_by_rule, setAt: r.set_at, expiresAt: r.expires_at }));
+  }
+
+  async findHistory(userId: string): Promise<HistoryRow[]> {
+    const rows: {
+      flag: string;
+      value: boolean;
+      previous_value: boolean | null;
+      rule_id: string;
+      rule_version: number | null;
+      reason: string;
+      caused_by: string | null;
+      explanation: unknown;
+      changed_at: Date;
+    }[] = await this.db.query(
+      `SELECT flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at
+       FROM journey_flag_history WHERE user_id = $1 ORDER BY id`,
+      [userId],
+    );
+    return rows.map((r) => ({
+      flag: r.flag,
+      value: r.value,
+      previousValue: r.previous_value,
+      setByRule: r.rule_id,
+      ruleVersion: r.rule_version,
+      reason: r.reason,
+      causedBy: r.caused_by,
+      explanation: r.explanation,
+      changedAt: r.changed_at,
+    }));
+  }
+
+  async loadStates(tx: EntityManager, userIds: string[]): Promise<Map<string, Record<string, FlagState>>> {
+    const out = new Map<string, Record<string, FlagState>>();
+    if (userIds.length === 0) return out;
+    const rows: { user_id: string; flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await tx.query(
+      `SELECT user_id, flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
+    );
+    for (const r of rows) {
+      const flags = out.get(r.user_id) ?? {};
+      flags[r.flag] = { value: r.value, setByRule: r.set_by_rule, setAt: r.set_at.getTime(), expiresAt: r.expires_at ? r.expires_at.getTime() : null };
+      out.set(r.user_id, flags);
+    }
+    return out;
+  }
+
+  /** Writes flag changes and their history rows (one row per change, only for changes). */
+  async applyChanges(tx: EntityManager, changes: FlagWrite[]): Promise<void> {
+    if (changes.length === 0) return;
+    // The last change per (user, flag) is the current value.
+    const latest = new Map<string, FlagWrite>();
+    for (const c of changes) latest.set(`${c.userId}\u0000${c.flag}`, c);
+    const cur = [...latest.values()];
+    await tx.query(
+      `INSERT INTO journey_flags (user_id, flag, value, set_by_rule, set_at, expires_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+       ON CONFLICT (user_id, flag) DO UPDATE SET value = EXCLUDED.value, set_by_rule = EXCLUDED.set_by_rule,
+         set_at = EXCLUDED.set_at, expires_at = EXCLUDED.expires_at`,
+      [cur.map((c) => c.userId), cur.map((c) => c.flag), cur.map((c) => c.value), cur.map((c) => c.ruleId), cur.map((c) => iso(c.at)), cur.map((c) => iso(c.expiresAt))],
+    );
+    await tx.query(
+      `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::uuid[], $9::jsonb[], $10::timestamptz[])`,
+      [
+        changes.map((c) => c.userId),
+        changes.map((c) => c.flag),
+        changes.map((c) => c.value),
+        changes.map((c) => c.previousValue),
+        changes.map((c) => c.ruleId),
+        changes.map((c) => c.ruleVersion),
+        changes.map((c) => c.reason),
+        changes.map((c) => c.causedBy),
+        changes.map((c) => JSON.stringify(c.explanation ?? null)),
+        changes.map((c) => iso(c.at)),
+      ],
+    );
+  }
+
+  /** A flag stays true but another matching rule now holds it. */
+  async reassign(tx: EntityManager, rows: { userId: string; flag: string; ruleId: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(
+      `UPDATE journey_flags f SET set_by_rule = x.r FROM unnest($1::uuid[], $2::text[], $3::text[]) AS x(u, fl, r)
+       WHERE f.user_id = x.u AND f.flag = x.fl`,
+      [rows.map((r) => r.userId), rows.map((r) => r.flag), rows.map((r) => r.ruleId)],
+    );
+  }
+}

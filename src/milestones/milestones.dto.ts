@@ -1,0 +1,21 @@
+import type { MilestoneRow } from './milestones.repository.js';
+
+export const MILESTONE_SCHEMA = {
+  type: 'object',
+  properties: {
+    milestone: { type: 'string', example: 'mentor_ready' },
+    reachedAt: { type: 'string', format: 'date-time' },
+    triggeredByRule: { type: 'string', example: 'mentor_ready_001' },
+    metadata: { type: 'object', example: { reason: 'Completed 3+ language sessions' } },
+  },
+};
+
+export const MANUAL_MILESTONE_BODY = {
+  type: 'object',
+  properties: { metadata: { type: 'object', example: { reason: 'Manual override', triggeredBy: 'admin@example.com' } } },
+  additionalProperties: false,
+};
+
+export function toMilestoneResponse(m: MilestoneRow) {
+  return { milestone: m.milestone, reachedAt: m.reachedAt.toISOString(), triggeredByRule: m.triggeredByRule, metadata: m.metadata };
+}

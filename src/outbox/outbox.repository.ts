@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { OutputEnvelope } from '../contracts/events.js';
+
+export interface OutboxRow {
+  id: string;
+  type: string;
+  userId: string;
+  envelope: OutputEnvelope;
+  createdAt: Date;
+}
+
+/** Output events, written in the same transaction as the decisions that caused them. */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async append(tx: EntityManager, envelopes: OutputEnvelope[]): Promise<void> {
+    if (envelopes.length === 0) return;
+    await tx.query(
+      `INSERT INTO journey_outbox (event_id, type, user_id, envelope)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[])`,
+      [envelopes.map((e) => e.id), envelopes.map((e) => e.type), envelopes.map((e) => e.data.userId), envelopes.map((e) => JSON.stringify(e))],
+    );
+  }
+
+  /** The oldest unpublished rows, locked for this relay (others skip them). */
+  async claimUnpublished(tx: EntityManager, limit: number): Promise<OutboxRow[]> {
+    const rows: { id: string; type: string; user_id: string; envelope: OutputEnvelope; created_at: Date }[] = await tx.query(
+      `SELECT id, type, user_id, envelope, created_at FROM journey_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({ id: r.id, type: r.type, userId: r.user_id, envelope: r.envelope, createdAt: r.created_at }));
+  }
+
+  async markPublished(tx: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await tx.query(`UPDATE journey_outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+  }
+
+  async backlog(): Promise<{ count: number; oldest: Date | null }> {
+    const [row]: { count: string; oldest: Date | null }[] = await this.db.query(
+      `SELECT count(*) AS count, min(created_at) AS oldest FROM journey_outbox WHERE published_at IS NULL`,
+    );
+    return { count: Number(row.count), oldest: row.oldest };
+  }
+
+  async findForUser(userId: string): Promise<OutboxRow[]> {
+    const rows: { id: string; type: string; user_id: string; envelope: OutputEnvelope; created_at: Date }[] = await this.db.query(
+      `SELECT id, type, user_id, envelope, created_at FROM journey_outbox WHERE user_id = $1 ORDER BY id`,
+      [userId],
+    );
+    return rows.map((r) => ({ id: r.id, type: r.type, userId: r.user_id, envelope: r.envelope, createdAt: r.created_at }));
+  }
+}

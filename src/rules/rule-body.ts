@@ -1,0 +1,18 @@
+import { parse, YAMLParseError } from 'yaml';
+import { invalid } from '../common/errors.js';
+
+export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+
+/** A rule body arrives as parsed JSON, or as YAML text (Content-Type application/yaml). */
+export function parseRuleBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return parse(body, { maxAliasCount: 50 });
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const [line, col] = [e.linePos?.[0]?.line, e.linePos?.[0]?.col];
+      throw invalid('the YAML could not be parsed', [{ path: '', reason: `${e.code} at line ${line}, column ${col}` }]);
+    }
+    throw e;
+  }
+}

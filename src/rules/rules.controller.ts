@@ -1,0 +1,101 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { RULE_SCHEMA } from '../contracts/rule.js';
+import { RequireRole } from '../auth/roles.js';
+import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
+import { RulesService } from './rules.service.js';
+import { RULE_RESPONSE_SCHEMA, RULE_WRITE_RESPONSE_SCHEMA, toRuleResponse, toRuleWriteResponse } from './rules.dto.js';
+import { parseRuleBody, YAML_TYPES } from './rule-body.js';
+
+const by = (req: Request & { role?: string }) => req.role ?? 'open';
+const NOT_FOUND = { status: 404, description: 'No rule with this id', schema: PROBLEM_SCHEMA };
+const INVALID = { status: 400, description: 'Invalid rule: each problem with its JSON path and reason', schema: PROBLEM_SCHEMA };
+
+@ApiTags('rules')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('journey/rules')
+export class RulesController {
+  constructor(private readonly rules: RulesService) {}
+
+  @Get()
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'List all rules (active and inactive), highest priority first' })
+  @ApiResponse({ status: 200, schema: { type: 'object', properties: { rules: { type: 'array', items: RULE_RESPONSE_SCHEMA }, count: { type: 'integer' } } } })
+  async list() {
+    const rules = (await this.rules.list()).map(toRuleResponse);
+    return { rules, count: rules.length };
+  }
+
+  @Get('schema')
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'The JSON Schema (draft 2020-12) of a rule document' })
+  @ApiResponse({ status: 200, schema: { type: 'object' } })
+  schema() {
+    return RULE_SCHEMA;
+  }
+
+  @Get(':id')
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'Get a rule by its business id (e.g. mentor_ready_001)' })
+  @ApiResponse({ status: 200, schema: RULE_RESPONSE_SCHEMA })
+  @ApiResponse(NOT_FOUND)
+  async get(@Param('id') id: string) {
+    return toRuleResponse(await this.rules.get(id));
+  }
+
+  @Post()
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'Create a rule (JSON or YAML body)' })
+  @ApiConsumes('application/json', ...YAML_TYPES)
+  @ApiBody({ schema: ref('Rule') })
+  @ApiResponse({ status: 201, schema: RULE_WRITE_RESPONSE_SCHEMA })
+  @ApiResponse(INVALID)
+  @ApiResponse({ status: 409, description: 'A rule with this id exists', schema: PROBLEM_SCHEMA })
+  async create(@Body() body: unknown, @Req() req: Request) {
+    return toRuleWriteResponse(await this.rules.create(parseRuleBody(body), by(req)));
+  }
+
+  @Put(':id')
+  @RequireRole('admin')
+  @ApiOperation({ summary: 'Update a rule: the fields given replace those stored; the result is validated whole' })
+  @ApiConsumes('application/json', ...YAML_TYPES)
+  @ApiBody({ schema: { type: 'object', description: 'Any subset of the rule fields' } })
+  @ApiResponse({ status: 200, schema: RULE_WRITE_RESPONSE_SCHEMA })
+  @ApiResponse(INVALID)
+  @ApiResponse(NOT_FOUND)
+  async update(@Param('id') id: string, @Body() body: unknown, @Req() req: Request) {
+    return toRuleWriteResponse(await this.rules.update(id, parseRuleBody(body), by(req)));
+  }
+
+  @Delete(':id')
+  @RequireRole('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a rule (flags it set stay as they are)' })
+  @ApiResponse({ status: 204 })
+  @ApiResponse(NOT_FOUND)
+  async remove(@Param('id') id: string) {
+    await this.rules.remove(id);
+  }
+
+  @Post(':id/activate')
+  @RequireRole('admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Activate a rule' })
+  @ApiResponse({ status: 200, schema: RULE_RESPONSE_SCHEMA })
+  @ApiResponse(NOT_FOUND)
+  async activate(@Param('id') id: string, @Req() req: Request) {
+    return toRuleResponse(await this.rules.setActive(id, true, by(req)));
+  }
+
+  @Post(':id/deactivate')
+  @RequireRole('admin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Deactivate a rule' })
+  @ApiResponse({ status: 200, schema: RULE_RESPONSE_SCHEMA })
+  @ApiResponse(NOT_FOUND)
+  async deactivate(@Param('id') id: string, @Req() req: Request) {
+    return toRuleResponse(await this.rules.setActive(id, false, by(req)));
+  }
+}

@@ -1,0 +1,33 @@
+import type { Problem } from '../contracts/validation.js';
+import type { StoredRule } from './rules.repository.js';
+import { ref } from '../common/openapi.js';
+
+export const RULE_RESPONSE_SCHEMA = {
+  allOf: [
+    ref('Rule'),
+    {
+      type: 'object',
+      properties: {
+        version: { type: 'integer' },
+        createdAt: { type: 'string', format: 'date-time' },
+        updatedAt: { type: 'string', format: 'date-time' },
+      },
+    },
+  ],
+};
+
+export const RULE_WRITE_RESPONSE_SCHEMA = {
+  type: 'object',
+  properties: {
+    rule: RULE_RESPONSE_SCHEMA,
+    warnings: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, reason: { type: 'string' } } } },
+  },
+};
+
+export function toRuleResponse(r: StoredRule) {
+  return { ...r.doc, active: r.active, version: r.version, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+}
+
+export function toRuleWriteResponse(r: { rule: StoredRule; warnings: Problem[] }) {
+  return { rule: toRuleResponse(r.rule), warnings: r.warnings };
+}
