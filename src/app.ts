@@ -32,7 +32,11 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   );
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, ...componentsFrom(RULE_SCHEMA, 'Rule'), EventEnvelope: componentsFrom(ENVELOPE_SCHEMA, 'EventEnvelope').EventEnvelope },
+    schemas: {
+      ...document.components?.schemas,
+      ...componentsFrom(RULE_SCHEMA, 'Rule'),
+      EventEnvelope: componentsFrom(ENVELOPE_SCHEMA, 'EventEnvelope').EventEnvelope,
+    },
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
   return app;

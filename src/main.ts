@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen(config.port, '0.0.0.0');
-  console.log(`journey engine listening on http://localhost:${config.port} (docs at /docs, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`);
+  console.log(
+    `journey engine listening on http://localhost:${config.port} (docs at /docs, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`,
+  );
 }
 
 void main();

@@ -22,7 +22,9 @@ export class ApiKeyGuard implements CanActivate {
   ) {
     this.keys = config.apiKeys.map((k) => ({ digest: digest(k.key), role: k.role }));
     if (this.keys.length === 0) {
-      new Logger('Auth').warn('JOURNEY_API_KEYS is not set: the API is OPEN to anyone who can reach it. Set keys before exposing this service.');
+      new Logger('Auth').warn(
+        'JOURNEY_API_KEYS is not set: the API is OPEN to anyone who can reach it. Set keys before exposing this service.',
+      );
     }
   }
 

@@ -12,7 +12,8 @@ export function componentsFrom(schema: Record<string, unknown>, prefix: string):
     return out;
   };
   const components: Record<string, object> = { [prefix]: rewrite(schema) as object };
-  for (const [name, def] of Object.entries((schema.$defs ?? {}) as Record<string, unknown>)) components[`${prefix}_${name}`] = rewrite(def) as object;
+  for (const [name, def] of Object.entries((schema.$defs ?? {}) as Record<string, unknown>))
+    components[`${prefix}_${name}`] = rewrite(def) as object;
   return components;
 }
 

@@ -11,7 +11,8 @@ export interface AppConfig {
   port: number;
   /** PostgreSQL URL; when absent the service runs an embedded PGlite. */
   databaseUrl?: string;
-  dataDir: string;
+  /** Where the embedded database keeps its data; null keeps it in memory (JOURNEY_DATA_DIR=:memory:). */
+  dataDir: string | null;
   /** API keys by role; empty when none are configured (open mode, refused in production). */
   apiKeys: { key: string; role: Role }[];
   logLevel: string;
@@ -55,12 +56,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (apiKeys.length === 0 && nodeEnv === 'production') {
     throw new ConfigError('JOURNEY_API_KEYS: required when NODE_ENV=production (e.g. "admin:KEY,service:KEY,reader:KEY")');
   }
-  const brokers = env.KAFKA_BROKERS?.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = env.KAFKA_BROKERS?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   return {
     nodeEnv,
     port: int(env, 'PORT', 3009),
     databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: resolve(env.JOURNEY_DATA_DIR || '.data'),
+    dataDir: env.JOURNEY_DATA_DIR === ':memory:' ? null : resolve(env.JOURNEY_DATA_DIR || '.data'),
     apiKeys,
     logLevel: env.LOG_LEVEL || 'info',
     rulesCacheTtlMs: int(env, 'JOURNEY_RULES_CACHE_TTL_MS', 60_000),

@@ -59,7 +59,12 @@ export class ContextRepository {
     await tx.query(
       `INSERT INTO pending_events (event_id, wait_entity, wait_key, envelope)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) ON CONFLICT DO NOTHING`,
-      [rows.map((r) => r.event.id), rows.map((r) => r.waitFor.entity), rows.map((r) => r.waitFor.key), rows.map((r) => JSON.stringify(r.event))],
+      [
+        rows.map((r) => r.event.id),
+        rows.map((r) => r.waitFor.entity),
+        rows.map((r) => r.waitFor.key),
+        rows.map((r) => JSON.stringify(r.event)),
+      ],
     );
   }
 
@@ -98,12 +103,15 @@ export class ContextRepository {
 
   async findRecords(tx: EntityManager, rows: { userId: string; entity: string; key: string }[]): Promise<Map<string, StoredRecord>> {
     if (rows.length === 0) return new Map();
-    const found: { user_id: string; entity: string; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[] = await tx.query(
-      `SELECT r.user_id, r.entity, r.record_key, r.fields, r.occurred_at FROM participant_records r
+    const found: { user_id: string; entity: string; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[] =
+      await tx.query(
+        `SELECT r.user_id, r.entity, r.record_key, r.fields, r.occurred_at FROM participant_records r
        JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(user_id, entity, record_key) USING (user_id, entity, record_key)`,
-      [rows.map((r) => r.userId), rows.map((r) => r.entity), rows.map((r) => r.key)],
+        [rows.map((r) => r.userId), rows.map((r) => r.entity), rows.map((r) => r.key)],
+      );
+    return new Map(
+      found.map((r) => [`${r.user_id}\u0000${refKey(r.entity, r.record_key)}`, { fields: r.fields, occurredAt: r.occurred_at.getTime() }]),
     );
-    return new Map(found.map((r) => [`${r.user_id}\u0000${refKey(r.entity, r.record_key)}`, { fields: r.fields, occurredAt: r.occurred_at.getTime() }]));
   }
 
   async upsertRecords(tx: EntityManager, rows: RecordRow[]): Promise<void> {
@@ -127,13 +135,14 @@ export class ContextRepository {
     const out = new Map<string, LoadedParticipant>();
     for (const userId of userIds) out.set(userId, { context: { userId, firstSeenAt: null, entities: {} }, matchedRules: [], known: false });
     if (userIds.length === 0) return out;
-    const [people, records]: [
-      { user_id: string; first_seen_at: Date | null; matched_rules: string[] }[],
-      { user_id: string; entity: EntityName; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[],
-    ] = await Promise.all([
-      tx.query(`SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[])`, [userIds]),
-      tx.query(`SELECT user_id, entity, record_key, fields, occurred_at FROM participant_records WHERE user_id = ANY($1::uuid[])`, [userIds]),
-    ]);
+    const people: { user_id: string; first_seen_at: Date | null; matched_rules: string[] }[] = await tx.query(
+      `SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
+    );
+    const records: { user_id: string; entity: EntityName; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[] =
+      await tx.query(`SELECT user_id, entity, record_key, fields, occurred_at FROM participant_records WHERE user_id = ANY($1::uuid[])`, [
+        userIds,
+      ]);
     for (const p of people) {
       const o = out.get(p.user_id)!;
       o.context.firstSeenAt = ms(p.first_seen_at);
@@ -148,7 +157,10 @@ export class ContextRepository {
   }
 
   /** Saves the engine's per-participant state after an evaluation. */
-  async saveStates(tx: EntityManager, rows: { userId: string; matchedRules: string[]; nextDueAt: number | null; evaluatedAt: number }[]): Promise<void> {
+  async saveStates(
+    tx: EntityManager,
+    rows: { userId: string; matchedRules: string[]; nextDueAt: number | null; evaluatedAt: number }[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO participants (user_id, matched_rules, next_due_at, evaluated_at)

@@ -49,7 +49,11 @@ export class ContextService {
         for (const fn of AGGREGATES) derived[`${fn}_${field}`] = derive(name, { kind: 'aggregate', fn, field }, records) ?? null;
       }
       entities[name] = {
-        records: records.map((r) => ({ key: r.key, occurred_at: iso(r.occurredAt), ...visibleFields(r.fields as Record<string, unknown>) })),
+        records: records.map((r) => ({
+          key: r.key,
+          occurred_at: iso(r.occurredAt),
+          ...visibleFields(r.fields as Record<string, unknown>),
+        })),
         derived,
       };
     }

@@ -23,7 +23,8 @@ export interface StoredRecord {
 }
 
 type D = Record<string, unknown>;
-const s = (v: unknown) => (v === undefined ? undefined : String(v));
+/** Record keys are validated strings (EVENTS.md ids). */
+const s = (v: unknown) => v as string | undefined;
 
 const PROJECTIONS: Record<EventType, (d: D) => { owner: Owner; patch: RecordPatch }> = {
   'buddy.match.created': (d) => ({
@@ -32,7 +33,11 @@ const PROJECTIONS: Record<EventType, (d: D) => { owner: Owner; patch: RecordPatc
   }),
   'buddy.match.ended': (d) => ({
     owner: { userId: d.participantId as string },
-    patch: { entity: 'buddy_matches', key: s(d.matchId)!, fields: { buddy_id: d.buddyId, status: 'ended', ended_at: d.endedAt, end_reason: d.reason } },
+    patch: {
+      entity: 'buddy_matches',
+      key: s(d.matchId)!,
+      fields: { buddy_id: d.buddyId, status: 'ended', ended_at: d.endedAt, end_reason: d.reason },
+    },
   }),
   'buddy.event.logged': (d) => ({
     owner: { via: 'buddy_matches', key: s(d.matchId)! },

@@ -121,10 +121,7 @@ export type Aggregate = (typeof AGGREGATES)[number];
 
 /** A field a condition may read: a derived one (count, avg_X…, last_activity) or a plain one. */
 export type FieldRef =
-  | { kind: 'count' }
-  | { kind: 'last_activity' }
-  | { kind: 'aggregate'; fn: Aggregate; field: string }
-  | { kind: 'plain'; field: string };
+  { kind: 'count' } | { kind: 'last_activity' } | { kind: 'aggregate'; fn: Aggregate; field: string } | { kind: 'plain'; field: string };
 
 export function parseFieldRef(entity: EntityName, name: string): FieldRef | { error: string } {
   const fields: Readonly<Record<string, FieldSpec>> = ENTITIES[entity].fields;
@@ -136,7 +133,9 @@ export function parseFieldRef(entity: EntityName, name: string): FieldRef | { er
     if (fields[m[2]].type !== 'number') return { error: `${m[1]}_ needs a numeric field; ${entity}.${m[2]} is ${fields[m[2]].type}` };
     return { kind: 'aggregate', fn: m[1] as Aggregate, field: m[2] };
   }
-  return { error: `${entity} has no field "${name}" (fields: ${Object.keys(fields).join(', ')}, count, last_activity, avg_/min_/max_/sum_<numeric field>)` };
+  return {
+    error: `${entity} has no field "${name}" (fields: ${Object.keys(fields).join(', ')}, count, last_activity, avg_/min_/max_/sum_<numeric field>)`,
+  };
 }
 
 /** The type of value a field reference yields. */

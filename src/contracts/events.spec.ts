@@ -12,10 +12,25 @@ const EXAMPLES: Record<EventType, Record<string, unknown>> = {
   'buddy.event.attended': { eventId: 'e1', userId: USER, eventType: 'workshop', attendedAt: AT },
   'buddy.checkin.completed': { checkinId: 'c1', matchId: 'm1', checkinDate: AT },
   'buddy.feedback.submitted': { feedbackId: 'f1', matchId: 'm1', fromRole: 'participant', rating: 0.8, submittedAt: AT },
-  'kintell.session.completed': { sessionId: 's1', sessionType: 'language', participantId: USER, volunteerId: 'v1', completedAt: AT, durationMinutes: 45 },
+  'kintell.session.completed': {
+    sessionId: 's1',
+    sessionType: 'language',
+    participantId: USER,
+    volunteerId: 'v1',
+    completedAt: AT,
+    durationMinutes: 45,
+  },
   'kintell.rating.created': { ratingId: 'r1', sessionId: 's1', fromRole: 'volunteer', rating: 4, createdAt: AT },
   'upskilling.course.completed': { progressId: 'p1', userId: USER, courseId: 'c1', courseName: 'Intro', completedAt: AT },
-  'upskilling.progress.updated': { progressId: 'p1', userId: USER, courseId: 'c1', courseName: 'Intro', progressPercent: 40, status: 'in_progress', updatedAt: AT },
+  'upskilling.progress.updated': {
+    progressId: 'p1',
+    userId: USER,
+    courseId: 'c1',
+    courseName: 'Intro',
+    progressPercent: 40,
+    status: 'in_progress',
+    updatedAt: AT,
+  },
   'upskilling.credential.issued': { credentialId: 'cr1', userId: USER, courseId: 'c1', credentialType: 'certificate', issuedAt: AT },
   'program.enrollment.created': { enrollmentId: 'en1', userId: USER, programType: 'buddy', status: 'active', enrolledAt: AT },
   'program.enrollment.updated': { enrollmentId: 'en1', userId: USER, programType: 'mentorship', status: 'dropped', updatedAt: AT },
@@ -45,7 +60,12 @@ const BROKEN: [EventType, Record<string, unknown>, string, string][] = [
   ['upskilling.credential.issued', { userId: undefined }, 'data.userId', 'is required'],
   ['program.enrollment.created', { programType: 'chess' }, 'data.programType', 'must be one of: buddy, language, mentorship, upskilling'],
   ['program.enrollment.updated', { status: 'paused' }, 'data.status', 'must be one of: active, completed, dropped'],
-  ['q2q.outcome.scored', { dimension: 'happiness' }, 'data.dimension', 'must be one of: confidence, belonging, language_comfort, job_readiness, well_being'],
+  [
+    'q2q.outcome.scored',
+    { dimension: 'happiness' },
+    'data.dimension',
+    'must be one of: confidence, belonging, language_comfort, job_readiness, well_being',
+  ],
 ];
 
 const envelope = (type: string, data: unknown, more: Record<string, unknown> = {}) => ({
@@ -99,7 +119,11 @@ describe('the envelope', () => {
     ['a bad uuid id', envelope('q2q.outcome.scored', data, { id: 'evt-1' }), ['id: must be a valid uuid']],
     ['an unknown type', envelope('q2q.outcome.rescored', data), ['type: must be one of: ' + EVENT_TYPES.join(', ')]],
     ['a missing timestamp', envelope('q2q.outcome.scored', data, { timestamp: undefined }), ['timestamp: is required']],
-    ['a timestamp that is not a time', envelope('q2q.outcome.scored', data, { timestamp: '15/01/2025' }), ['timestamp: must be a valid date-time']],
+    [
+      'a timestamp that is not a time',
+      envelope('q2q.outcome.scored', data, { timestamp: '15/01/2025' }),
+      ['timestamp: must be a valid date-time'],
+    ],
     ['a missing data', envelope('q2q.outcome.scored', undefined), ['data: is required']],
     ['data that is not an object', envelope('q2q.outcome.scored', [data]), ['data: must be object']],
     ['another version', envelope('q2q.outcome.scored', data, { version: 'v2' }), ['version: must be equal to constant']],
@@ -109,7 +133,12 @@ describe('the envelope', () => {
 
   it('accepts optional correlation and causation ids, no version, and extra envelope fields', () => {
     const v = validateEvent(
-      envelope('q2q.outcome.scored', data, { version: undefined, correlationId: '0f8fad5b-d9cb-469f-a165-70867728950e', causationId: '7c9e6679-7425-40de-944b-e07fc1f90ae7', source: 'q2q' }),
+      envelope('q2q.outcome.scored', data, {
+        version: undefined,
+        correlationId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+        causationId: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+        source: 'q2q',
+      }),
     );
     expect(v.ok).toBe(true);
   });

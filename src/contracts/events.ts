@@ -130,5 +130,9 @@ export interface OutputEnvelope {
 
 /** The full schema of one event type, for OpenAPI and docs. */
 export function eventSchema(type: EventType): object {
-  return { ...ENVELOPE_SCHEMA, $id: undefined, properties: { ...ENVELOPE_SCHEMA.properties, type: { const: type }, data: EVENT_DATA_SCHEMAS[type] } };
+  return {
+    ...ENVELOPE_SCHEMA,
+    $id: undefined,
+    properties: { ...ENVELOPE_SCHEMA.properties, type: { const: type }, data: EVENT_DATA_SCHEMAS[type] },
+  };
 }

@@ -116,7 +116,11 @@ const operator = {
   enum: OPERATORS,
   description: '= (also ==), !=, >, >=, <, <=, in and not_in (value is an array)',
 };
-const duration = { type: 'string', pattern: DURATION_PATTERN, description: "N seconds|minutes|hours|days|weeks|months, e.g. '14 days' (a month is 30 days)" };
+const duration = {
+  type: 'string',
+  pattern: DURATION_PATTERN,
+  description: "N seconds|minutes|hours|days|weeks|months, e.g. '14 days' (a month is 30 days)",
+};
 const where = {
   type: 'array',
   maxItems: 20,
@@ -177,30 +181,46 @@ export const RULE_SCHEMA = {
     count: cond(
       'count',
       'Number of records (optionally filtered, optionally within a window) compared with count_value',
-      { entity, ...shorthandFilter, where, within: duration, count: { type: 'string', enum: COMPARATORS }, count_value: { type: 'number', minimum: 0 } },
+      {
+        entity,
+        ...shorthandFilter,
+        where,
+        within: duration,
+        count: { type: 'string', enum: COMPARATORS },
+        count_value: { type: 'number', minimum: 0 },
+      },
       ['entity', 'count', 'count_value'],
     ),
-    exists: cond('exists', 'At least one record (optionally filtered, optionally within a window)', { entity, ...shorthandFilter, where, within: duration }, [
-      'entity',
-    ]),
-    value: cond('value', 'A field (plain: on the most recent record; or derived) compared with a value', { entity, field, operator, value, where }, [
-      'entity',
-      'field',
-      'operator',
+    exists: cond(
+      'exists',
+      'At least one record (optionally filtered, optionally within a window)',
+      { entity, ...shorthandFilter, where, within: duration },
+      ['entity'],
+    ),
+    value: cond(
       'value',
-    ]),
+      'A field (plain: on the most recent record; or derived) compared with a value',
+      { entity, field, operator, value, where },
+      ['entity', 'field', 'operator', 'value'],
+    ),
     time_since: cond(
       'time_since',
       'Time since the latest timestamp (last_activity by default) is at least the duration; with no records, since the participant was first seen',
       { entity, field, duration, where },
       ['entity', 'duration'],
     ),
-    all_of: cond('all_of', 'All nested conditions hold', { conditions: { type: 'array', minItems: 1, maxItems: 50, items: { $ref: '#/$defs/condition' } } }, [
-      'conditions',
-    ]),
-    any_of: cond('any_of', 'At least one nested condition holds', { conditions: { type: 'array', minItems: 1, maxItems: 50, items: { $ref: '#/$defs/condition' } } }, [
-      'conditions',
-    ]),
+    all_of: cond(
+      'all_of',
+      'All nested conditions hold',
+      { conditions: { type: 'array', minItems: 1, maxItems: 50, items: { $ref: '#/$defs/condition' } } },
+      ['conditions'],
+    ),
+    any_of: cond(
+      'any_of',
+      'At least one nested condition holds',
+      { conditions: { type: 'array', minItems: 1, maxItems: 50, items: { $ref: '#/$defs/condition' } } },
+      ['conditions'],
+    ),
     not: cond('not', 'The nested condition does not hold', { condition: { $ref: '#/$defs/condition' } }, ['condition']),
     action: {
       type: 'object',

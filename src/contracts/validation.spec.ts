@@ -11,7 +11,14 @@ const valid: RuleDocument = {
   active: true,
   conditions: [
     { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', count: '>=', count_value: 3 },
-    { type: 'value', entity: 'kintell_sessions', field: 'avg_rating', operator: '>=', value: 4.0, where: [{ field: 'session_type', value: 'language' }] },
+    {
+      type: 'value',
+      entity: 'kintell_sessions',
+      field: 'avg_rating',
+      operator: '>=',
+      value: 4.0,
+      where: [{ field: 'session_type', value: 'language' }],
+    },
   ],
   actions: [
     { type: 'set_flag', flag: 'mentor_ready', value: true },
@@ -26,23 +33,88 @@ const lines = (problems: Problem[]) => problems.map((p) => `${p.path}: ${p.reaso
 describe('validateRule accepts', () => {
   it.each<[string, unknown]>([
     ['the seed’s mentor_ready rule', valid],
-    ['the seed’s minimal custom rule', { id: 'custom_rule_001', name: 'Custom Rule', flag: 'custom_flag', priority: 10, conditions: [{ type: 'count', entity: 'buddy_matches', count: '>=', count_value: 5 }], actions: [{ type: 'set_flag', flag: 'custom_flag', value: true }] }],
-    ['exists with field/operator/value', withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', operator: '=', value: 'active' })],
-    ['exists with in', withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', operator: 'in', value: ['active', 'completed'] })],
+    [
+      'the seed’s minimal custom rule',
+      {
+        id: 'custom_rule_001',
+        name: 'Custom Rule',
+        flag: 'custom_flag',
+        priority: 10,
+        conditions: [{ type: 'count', entity: 'buddy_matches', count: '>=', count_value: 5 }],
+        actions: [{ type: 'set_flag', flag: 'custom_flag', value: true }],
+      },
+    ],
+    [
+      'exists with field/operator/value',
+      withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', operator: '=', value: 'active' }),
+    ],
+    [
+      'exists with in',
+      withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', operator: 'in', value: ['active', 'completed'] }),
+    ],
     ['time_since with the default field', withConditions({ type: 'time_since', entity: 'buddy_events', duration: '14 days' })],
-    ['time_since on a *_at field', withConditions({ type: 'time_since', entity: 'buddy_matches', field: 'matched_at', duration: '2 weeks' })],
-    ['time_since on occurred_at', withConditions({ type: 'time_since', entity: 'buddy_matches', field: 'occurred_at', duration: '1 month' })],
-    ['every duration unit', withConditions(...['30 seconds', '1 minute', '2 hours', '1 day', '3 weeks', '6 months'].map((duration) => ({ type: 'time_since', entity: 'buddy_events', duration })))],
+    [
+      'time_since on a *_at field',
+      withConditions({ type: 'time_since', entity: 'buddy_matches', field: 'matched_at', duration: '2 weeks' }),
+    ],
+    [
+      'time_since on occurred_at',
+      withConditions({ type: 'time_since', entity: 'buddy_matches', field: 'occurred_at', duration: '1 month' }),
+    ],
+    [
+      'every duration unit',
+      withConditions(
+        ...['30 seconds', '1 minute', '2 hours', '1 day', '3 weeks', '6 months'].map((duration) => ({
+          type: 'time_since',
+          entity: 'buddy_events',
+          duration,
+        })),
+      ),
+    ],
     ['a windowed count', withConditions({ type: 'count', entity: 'kintell_sessions', within: '7 days', count: '>=', count_value: 2 })],
-    ['a value on a time compared with an ISO time', withConditions({ type: 'value', entity: 'buddy_matches', field: 'last_activity', operator: '<', value: '2025-01-15T10:30:00+01:00' })],
+    [
+      'a value on a time compared with an ISO time',
+      withConditions({ type: 'value', entity: 'buddy_matches', field: 'last_activity', operator: '<', value: '2025-01-15T10:30:00+01:00' }),
+    ],
     [
       'times with a zone, fractions, or a bare (UTC) date',
-      withConditions(...['2025-01-15T10:30:00Z', '2025-01-15T10:30:00.123-05:00', '2025-01-15T10:30Z', '2025-01-15'].map((value) => ({ type: 'value', entity: 'buddy_matches', field: 'matched_at', operator: '>=', value }))),
+      withConditions(
+        ...['2025-01-15T10:30:00Z', '2025-01-15T10:30:00.123-05:00', '2025-01-15T10:30Z', '2025-01-15'].map((value) => ({
+          type: 'value',
+          entity: 'buddy_matches',
+          field: 'matched_at',
+          operator: '>=',
+          value,
+        })),
+      ),
     ],
-    ['every derived field', withConditions(...['count', 'avg_rating', 'min_rating', 'max_rating', 'sum_rating'].map((field) => ({ type: 'value', entity: 'kintell_sessions', field, operator: '>', value: 1 })))],
-    ['not, any_of, all_of', withConditions({ type: 'not', condition: { type: 'any_of', conditions: [{ type: 'all_of', conditions: [{ type: 'exists', entity: 'credentials' }] }] } })],
-    ['set_flag with expires_in, sticky', { ...valid, sticky: true, actions: [{ type: 'set_flag', flag: 'mentor_ready', expires_in: '30 days' }] }],
-    ['== as an operator', withConditions({ type: 'value', entity: 'outcome_scores', field: 'dimension', operator: '==', value: 'belonging' })],
+    [
+      'every derived field',
+      withConditions(
+        ...['count', 'avg_rating', 'min_rating', 'max_rating', 'sum_rating'].map((field) => ({
+          type: 'value',
+          entity: 'kintell_sessions',
+          field,
+          operator: '>',
+          value: 1,
+        })),
+      ),
+    ],
+    [
+      'not, any_of, all_of',
+      withConditions({
+        type: 'not',
+        condition: { type: 'any_of', conditions: [{ type: 'all_of', conditions: [{ type: 'exists', entity: 'credentials' }] }] },
+      }),
+    ],
+    [
+      'set_flag with expires_in, sticky',
+      { ...valid, sticky: true, actions: [{ type: 'set_flag', flag: 'mentor_ready', expires_in: '30 days' }] },
+    ],
+    [
+      '== as an operator',
+      withConditions({ type: 'value', entity: 'outcome_scores', field: 'dimension', operator: '==', value: 'belonging' }),
+    ],
     ['every entity', withConditions(...ENTITY_NAMES.map((entity) => ({ type: 'exists', entity })))],
   ])('%s', (_, doc) => {
     const v = validateRule(doc);
@@ -58,17 +130,35 @@ describe('validateRule accepts', () => {
       return c;
     };
     expect(validateRule(withConditions(nest(MAX_DEPTH))).ok).toBe(true);
-    expect(validateRule(withConditions(nest(MAX_DEPTH + 1))).problems).toEqual([{ path: 'conditions', reason: `nesting is more than ${MAX_DEPTH} deep; at most ${MAX_DEPTH} allowed` }]);
+    expect(validateRule(withConditions(nest(MAX_DEPTH + 1))).problems).toEqual([
+      { path: 'conditions', reason: `nesting is more than ${MAX_DEPTH} deep; at most ${MAX_DEPTH} allowed` },
+    ]);
   });
 });
 
 describe('validateRule refuses, naming the path and the reason', () => {
   it.each<[string, unknown, string]>([
-    ['a count_value that is not a number', withConditions({ type: 'count', entity: 'kintell_sessions', count: '>=', count_value: '3' }), 'conditions[0].count_value: must be number'],
-    ['an unknown condition type', withConditions({ type: 'sometimes', entity: 'kintell_sessions' }), 'conditions[0].type: unknown type "sometimes"'],
-    ['an unknown nested condition type', withConditions({ type: 'all_of', conditions: [{ type: 'exists', entity: 'credentials' }, { type: 'maybe' }] }), 'conditions[0].conditions[1].type: unknown type "maybe"'],
+    [
+      'a count_value that is not a number',
+      withConditions({ type: 'count', entity: 'kintell_sessions', count: '>=', count_value: '3' }),
+      'conditions[0].count_value: must be number',
+    ],
+    [
+      'an unknown condition type',
+      withConditions({ type: 'sometimes', entity: 'kintell_sessions' }),
+      'conditions[0].type: unknown type "sometimes"',
+    ],
+    [
+      'an unknown nested condition type',
+      withConditions({ type: 'all_of', conditions: [{ type: 'exists', entity: 'credentials' }, { type: 'maybe' }] }),
+      'conditions[0].conditions[1].type: unknown type "maybe"',
+    ],
     ['a condition without type', withConditions({ entity: 'kintell_sessions' }), 'conditions[0].type: is required'],
-    ['an unknown entity', withConditions({ type: 'exists', entity: 'zoom_calls' }), 'conditions[0].entity: must be one of: ' + ENTITY_NAMES.join(', ')],
+    [
+      'an unknown entity',
+      withConditions({ type: 'exists', entity: 'zoom_calls' }),
+      'conditions[0].entity: must be one of: ' + ENTITY_NAMES.join(', '),
+    ],
     [
       'an unknown field for the entity, with the list',
       withConditions({ type: 'value', entity: 'kintell_sessions', field: 'mood', operator: '=', value: 'happy' }),
@@ -79,15 +169,64 @@ describe('validateRule refuses, naming the path and the reason', () => {
       withConditions({ type: 'count', entity: 'program_enrollments', field: 'rating', value: 3, count: '>=', count_value: 1 }),
       'conditions[0].field: program_enrollments has no field "rating" (fields: program_type, status, occurred_at)',
     ],
-    ['an unknown where field', withConditions({ type: 'exists', entity: 'credentials', where: [{ field: 'course_id', value: 'c' }, { field: 'grade', value: 'A' }] }), 'conditions[0].where[1].field: credentials has no field "grade" (fields: course_id, credential_type, occurred_at)'],
-    ['a numeric operator on a text field', withConditions({ type: 'exists', entity: 'kintell_sessions', field: 'session_type', operator: '>', value: 'language' }), 'conditions[0].operator: > needs a numeric or time field; this field of kintell_sessions is text'],
-    ['a numeric operator on a text field in where', withConditions({ type: 'count', entity: 'learning_progress', where: [{ field: 'course_name', operator: '<=', value: 'm' }], count: '>', count_value: 0 }), 'conditions[0].where[0].operator: <= needs a numeric or time field; this field of learning_progress is text'],
-    ['in without an array', withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', operator: 'in', value: 'active' }), 'conditions[0].value: must be an array for in'],
-    ['not_in without an array', withConditions({ type: 'value', entity: 'outcome_scores', field: 'score', operator: 'not_in', value: 0.5 }), 'conditions[0].value: must be an array for not_in'],
-    ['an array without in', withConditions({ type: 'value', entity: 'outcome_scores', field: 'score', operator: '=', value: [0.5] }), 'conditions[0].value: must be a single value for = (use in / not_in for a list)'],
-    ['a text value for a numeric field', withConditions({ type: 'value', entity: 'kintell_sessions', field: 'avg_rating', operator: '>=', value: 'four' }), 'conditions[0].value: must be a number (the field is numeric)'],
-    ['a number for a text field', withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', value: 1 }), 'conditions[0].value: must be a string (the field is text)'],
-    ['a value a field never takes', withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', value: 'Active' }), 'conditions[0].value: "Active" is not a possible value (active, completed, dropped)'],
+    [
+      'an unknown where field',
+      withConditions({
+        type: 'exists',
+        entity: 'credentials',
+        where: [
+          { field: 'course_id', value: 'c' },
+          { field: 'grade', value: 'A' },
+        ],
+      }),
+      'conditions[0].where[1].field: credentials has no field "grade" (fields: course_id, credential_type, occurred_at)',
+    ],
+    [
+      'a numeric operator on a text field',
+      withConditions({ type: 'exists', entity: 'kintell_sessions', field: 'session_type', operator: '>', value: 'language' }),
+      'conditions[0].operator: > needs a numeric or time field; this field of kintell_sessions is text',
+    ],
+    [
+      'a numeric operator on a text field in where',
+      withConditions({
+        type: 'count',
+        entity: 'learning_progress',
+        where: [{ field: 'course_name', operator: '<=', value: 'm' }],
+        count: '>',
+        count_value: 0,
+      }),
+      'conditions[0].where[0].operator: <= needs a numeric or time field; this field of learning_progress is text',
+    ],
+    [
+      'in without an array',
+      withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', operator: 'in', value: 'active' }),
+      'conditions[0].value: must be an array for in',
+    ],
+    [
+      'not_in without an array',
+      withConditions({ type: 'value', entity: 'outcome_scores', field: 'score', operator: 'not_in', value: 0.5 }),
+      'conditions[0].value: must be an array for not_in',
+    ],
+    [
+      'an array without in',
+      withConditions({ type: 'value', entity: 'outcome_scores', field: 'score', operator: '=', value: [0.5] }),
+      'conditions[0].value: must be a single value for = (use in / not_in for a list)',
+    ],
+    [
+      'a text value for a numeric field',
+      withConditions({ type: 'value', entity: 'kintell_sessions', field: 'avg_rating', operator: '>=', value: 'four' }),
+      'conditions[0].value: must be a number (the field is numeric)',
+    ],
+    [
+      'a number for a text field',
+      withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', value: 1 }),
+      'conditions[0].value: must be a string (the field is text)',
+    ],
+    [
+      'a value a field never takes',
+      withConditions({ type: 'exists', entity: 'program_enrollments', field: 'status', value: 'Active' }),
+      'conditions[0].value: "Active" is not a possible value (active, completed, dropped)',
+    ],
     ...['yesterday', 'Jan 15 2025', '1', '2025-01-15T10:30:00', '2025-01-15T10:30'].map((value): [string, unknown, string] => [
       `a time without a zone or not ISO-8601: ${value}`,
       withConditions({ type: 'value', entity: 'buddy_matches', field: 'matched_at', operator: '>', value }),
@@ -98,16 +237,56 @@ describe('validateRule refuses, naming the path and the reason', () => {
       withConditions({ type: 'exists', entity: 'buddy_matches', where: [{ field: 'occurred_at', operator: '>=', value: 1736937000000 }] }),
       'conditions[0].where[0].value: must be an ISO-8601 time with a zone, e.g. 2025-01-15T10:30:00Z (the field is a time)',
     ],
-    ['an aggregate of a text field', withConditions({ type: 'value', entity: 'kintell_sessions', field: 'avg_session_type', operator: '>', value: 1 }), 'conditions[0].field: avg_ needs a numeric field; kintell_sessions.session_type is string'],
-    ['time_since on a field that is not a time', withConditions({ type: 'time_since', entity: 'kintell_sessions', field: 'rating', duration: '1 day' }), 'conditions[0].field: time_since needs a time field (last_activity, occurred_at or a *_at field)'],
-    ['a shorthand value without field', withConditions({ type: 'exists', entity: 'program_enrollments', value: 'active' }), 'conditions[0].field: field and value go together as a filter'],
-    ['a shorthand field without value', withConditions({ type: 'count', entity: 'program_enrollments', field: 'status', count: '>=', count_value: 1 }), 'conditions[0].value: field and value go together as a filter'],
-    ['an unknown operator', withConditions({ type: 'value', entity: 'outcome_scores', field: 'score', operator: '=~', value: 1 }), 'conditions[0].operator: must be one of: =, ==, !=, >, >=, <, <=, in, not_in'],
-    ['in as a count comparator', withConditions({ type: 'count', entity: 'outcome_scores', count: 'in', count_value: 1 }), 'conditions[0].count: must be one of: =, ==, !=, >, >=, <, <='],
-    ['a bad duration', withConditions({ type: 'time_since', entity: 'buddy_events', duration: '2 fortnights' }), 'conditions[0].duration: has an invalid format (expected ^\\s*[1-9][0-9]{0,8}\\s*(second|minute|hour|day|week|month)s?\\s*$)'],
-    ['a bad window', withConditions({ type: 'exists', entity: 'buddy_events', within: '0 days' }), 'conditions[0].within: has an invalid format (expected ^\\s*[1-9][0-9]{0,8}\\s*(second|minute|hour|day|week|month)s?\\s*$)'],
-    ['a window on a value condition', withConditions({ type: 'value', entity: 'outcome_scores', field: 'score', operator: '<', value: 0.5, within: '7 days' }), 'conditions[0].within: is not allowed (unknown field)'],
-    ['an unknown key in a condition', withConditions({ type: 'exists', entity: 'buddy_events', filter: {} }), 'conditions[0].filter: is not allowed (unknown field)'],
+    [
+      'an aggregate of a text field',
+      withConditions({ type: 'value', entity: 'kintell_sessions', field: 'avg_session_type', operator: '>', value: 1 }),
+      'conditions[0].field: avg_ needs a numeric field; kintell_sessions.session_type is string',
+    ],
+    [
+      'time_since on a field that is not a time',
+      withConditions({ type: 'time_since', entity: 'kintell_sessions', field: 'rating', duration: '1 day' }),
+      'conditions[0].field: time_since needs a time field (last_activity, occurred_at or a *_at field)',
+    ],
+    [
+      'a shorthand value without field',
+      withConditions({ type: 'exists', entity: 'program_enrollments', value: 'active' }),
+      'conditions[0].field: field and value go together as a filter',
+    ],
+    [
+      'a shorthand field without value',
+      withConditions({ type: 'count', entity: 'program_enrollments', field: 'status', count: '>=', count_value: 1 }),
+      'conditions[0].value: field and value go together as a filter',
+    ],
+    [
+      'an unknown operator',
+      withConditions({ type: 'value', entity: 'outcome_scores', field: 'score', operator: '=~', value: 1 }),
+      'conditions[0].operator: must be one of: =, ==, !=, >, >=, <, <=, in, not_in',
+    ],
+    [
+      'in as a count comparator',
+      withConditions({ type: 'count', entity: 'outcome_scores', count: 'in', count_value: 1 }),
+      'conditions[0].count: must be one of: =, ==, !=, >, >=, <, <=',
+    ],
+    [
+      'a bad duration',
+      withConditions({ type: 'time_since', entity: 'buddy_events', duration: '2 fortnights' }),
+      'conditions[0].duration: has an invalid format (expected ^\\s*[1-9][0-9]{0,8}\\s*(second|minute|hour|day|week|month)s?\\s*$)',
+    ],
+    [
+      'a bad window',
+      withConditions({ type: 'exists', entity: 'buddy_events', within: '0 days' }),
+      'conditions[0].within: has an invalid format (expected ^\\s*[1-9][0-9]{0,8}\\s*(second|minute|hour|day|week|month)s?\\s*$)',
+    ],
+    [
+      'a window on a value condition',
+      withConditions({ type: 'value', entity: 'outcome_scores', field: 'score', operator: '<', value: 0.5, within: '7 days' }),
+      'conditions[0].within: is not allowed (unknown field)',
+    ],
+    [
+      'an unknown key in a condition',
+      withConditions({ type: 'exists', entity: 'buddy_events', filter: {} }),
+      'conditions[0].filter: is not allowed (unknown field)',
+    ],
     ['an unknown top-level key', { ...valid, enabled: true }, 'enabled: is not allowed (unknown field)'],
     ['a missing name', { ...valid, name: undefined }, 'name: is required'],
     ['a fractional priority', { ...valid, priority: 1.5 }, 'priority: must be integer'],
@@ -115,11 +294,31 @@ describe('validateRule refuses, naming the path and the reason', () => {
     ['conditions that are not a list', { ...valid, conditions: 'always' }, 'conditions: must be array'],
     ['no actions', { ...valid, actions: [] }, 'actions: must NOT have fewer than 1 items'],
     ['an unknown action type', { ...valid, actions: [{ type: 'send_email', to: 'x' }] }, 'actions[0].type: unknown type "send_email"'],
-    ['a bad expires_in', { ...valid, actions: [{ type: 'set_flag', flag: 'mentor_ready', expires_in: 'soon' }] }, 'actions[0].expires_in: has an invalid format (expected ^\\s*[1-9][0-9]{0,8}\\s*(second|minute|hour|day|week|month)s?\\s*$)'],
-    ['milestone.reached without payload.milestone', { ...valid, actions: [valid.actions[0], { type: 'emit_event', event: MILESTONE_EVENT, payload: { reason: 'x' } }] }, 'actions[1].payload.milestone: is required for orchestration.milestone.reached (a name of up to 100 letters, digits, _ . -)'],
-    ['milestone.reached without payload', { ...valid, actions: [valid.actions[0], { type: 'emit_event', event: MILESTONE_EVENT }] }, 'actions[1].payload.milestone: is required for orchestration.milestone.reached (a name of up to 100 letters, digits, _ . -)'],
-    ['emitting the engine’s own flag event', { ...valid, actions: [valid.actions[0], { type: 'emit_event', event: 'orchestration.flag.updated' }] }, 'actions[1].event: is reserved: the engine emits orchestration.flag.updated itself'],
-    ['a bad event name', { ...valid, actions: [valid.actions[0], { type: 'emit_event', event: 'Not An Event' }] }, 'actions[1].event: has an invalid format (expected ^[a-z0-9_]+(\\.[a-z0-9_]+)+$)'],
+    [
+      'a bad expires_in',
+      { ...valid, actions: [{ type: 'set_flag', flag: 'mentor_ready', expires_in: 'soon' }] },
+      'actions[0].expires_in: has an invalid format (expected ^\\s*[1-9][0-9]{0,8}\\s*(second|minute|hour|day|week|month)s?\\s*$)',
+    ],
+    [
+      'milestone.reached without payload.milestone',
+      { ...valid, actions: [valid.actions[0], { type: 'emit_event', event: MILESTONE_EVENT, payload: { reason: 'x' } }] },
+      'actions[1].payload.milestone: is required for orchestration.milestone.reached (a name of up to 100 letters, digits, _ . -)',
+    ],
+    [
+      'milestone.reached without payload',
+      { ...valid, actions: [valid.actions[0], { type: 'emit_event', event: MILESTONE_EVENT }] },
+      'actions[1].payload.milestone: is required for orchestration.milestone.reached (a name of up to 100 letters, digits, _ . -)',
+    ],
+    [
+      'emitting the engine’s own flag event',
+      { ...valid, actions: [valid.actions[0], { type: 'emit_event', event: 'orchestration.flag.updated' }] },
+      'actions[1].event: is reserved: the engine emits orchestration.flag.updated itself',
+    ],
+    [
+      'a bad event name',
+      { ...valid, actions: [valid.actions[0], { type: 'emit_event', event: 'Not An Event' }] },
+      'actions[1].event: has an invalid format (expected ^[a-z0-9_]+(\\.[a-z0-9_]+)+$)',
+    ],
   ])('%s', (_, doc, expected) => {
     const v = validateRule(doc);
     expect(v.ok).toBe(false);
@@ -131,9 +330,18 @@ describe('validateRule refuses, naming the path and the reason', () => {
     const v = validateRule({
       ...valid,
       priority: 'high',
-      conditions: [{ type: 'exists', entity: 'nowhere' }, { type: 'count', entity: 'buddy_events', count: '>=' }],
+      conditions: [
+        { type: 'exists', entity: 'nowhere' },
+        { type: 'count', entity: 'buddy_events', count: '>=' },
+      ],
     });
-    expect(lines(v.problems).sort()).toEqual(['conditions[0].entity: must be one of: ' + ENTITY_NAMES.join(', '), 'conditions[1].count_value: is required', 'priority: must be integer'].sort());
+    expect(lines(v.problems).sort()).toEqual(
+      [
+        'conditions[0].entity: must be one of: ' + ENTITY_NAMES.join(', '),
+        'conditions[1].count_value: is required',
+        'priority: must be integer',
+      ].sort(),
+    );
   });
 
   it.each<[string, unknown]>([
@@ -174,8 +382,11 @@ describe('paths', () => {
   it('prefixes paths', () => expect(toPath('/score', 'data')).toBe('data.score'));
 
   it('formats problems as `path: reason`', () => {
-    expect(formatProblems([{ path: 'conditions[0].count_value', reason: 'must be number' }, { path: '', reason: 'must be object' }])).toBe(
-      'conditions[0].count_value: must be number; (root): must be object',
-    );
+    expect(
+      formatProblems([
+        { path: 'conditions[0].count_value', reason: 'must be number' },
+        { path: '', reason: 'must be object' },
+      ]),
+    ).toBe('conditions[0].count_value: must be number; (root): must be object');
   });
 });

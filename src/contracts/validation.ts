@@ -128,17 +128,25 @@ function checkComparison(entity: EntityName, spec: FieldSpec | FieldType, op: Op
   const values = typeof spec === 'string' ? undefined : spec.values;
   const list = op === 'in' || op === 'not_in';
   if (list !== Array.isArray(value)) {
-    out.push({ path: join(path, 'value'), reason: list ? `must be an array for ${op}` : `must be a single value for ${op} (use in / not_in for a list)` });
+    out.push({
+      path: join(path, 'value'),
+      reason: list ? `must be an array for ${op}` : `must be a single value for ${op} (use in / not_in for a list)`,
+    });
     return;
   }
   if (NUMERIC_OPS.has(op) && type === 'string') {
     out.push({ path: join(path, 'operator'), reason: `${op} needs a numeric or time field; this field of ${entity} is text` });
   }
   for (const v of (Array.isArray(value) ? value : [value]) as Scalar[]) {
-    if (type === 'number' && typeof v !== 'number') out.push({ path: join(path, 'value'), reason: `must be a number (the field is numeric)` });
+    if (type === 'number' && typeof v !== 'number')
+      out.push({ path: join(path, 'value'), reason: `must be a number (the field is numeric)` });
     else if (type === 'timestamp' && (typeof v !== 'string' || !ISO_TIME.test(v) || Number.isNaN(Date.parse(v))))
-      out.push({ path: join(path, 'value'), reason: 'must be an ISO-8601 time with a zone, e.g. 2025-01-15T10:30:00Z (the field is a time)' });
-    else if (type === 'string' && typeof v !== 'string') out.push({ path: join(path, 'value'), reason: 'must be a string (the field is text)' });
+      out.push({
+        path: join(path, 'value'),
+        reason: 'must be an ISO-8601 time with a zone, e.g. 2025-01-15T10:30:00Z (the field is a time)',
+      });
+    else if (type === 'string' && typeof v !== 'string')
+      out.push({ path: join(path, 'value'), reason: 'must be a string (the field is text)' });
     else if (values && typeof v === 'string' && !values.includes(v))
       out.push({ path: join(path, 'value'), reason: `"${v}" is not a possible value (${values.join(', ')})` });
   }
@@ -174,7 +182,8 @@ function checkCondition(c: Condition, path: string, out: Problem[]) {
       const ref = parseFieldRef(c.entity, c.field);
       if ('error' in ref) out.push({ path: join(path, 'field'), reason: ref.error });
       else {
-        const spec = ref.kind === 'plain' ? (ENTITIES[c.entity].fields as Record<string, FieldSpec>)[ref.field] : fieldRefType(c.entity, ref);
+        const spec =
+          ref.kind === 'plain' ? (ENTITIES[c.entity].fields as Record<string, FieldSpec>)[ref.field] : fieldRefType(c.entity, ref);
         checkComparison(c.entity, spec, c.operator, c.value, path, out);
       }
       break;
@@ -196,7 +205,12 @@ export function validateRule(input: unknown): RuleValidation {
   const top = input && typeof input === 'object' ? (input as { conditions?: unknown }).conditions : undefined;
   let depth = 0;
   if (Array.isArray(top)) for (const c of top) depth = Math.max(depth, depthOf(c));
-  if (depth > MAX_DEPTH) return { ok: false, problems: [{ path: 'conditions', reason: `nesting is more than ${MAX_DEPTH} deep; at most ${MAX_DEPTH} allowed` }], warnings: [] };
+  if (depth > MAX_DEPTH)
+    return {
+      ok: false,
+      problems: [{ path: 'conditions', reason: `nesting is more than ${MAX_DEPTH} deep; at most ${MAX_DEPTH} allowed` }],
+      warnings: [],
+    };
   if (!validateRuleFn(input)) return { ok: false, problems: problemsOf(validateRuleFn.errors), warnings: [] };
   const rule = input as unknown as RuleDocument;
   const problems: Problem[] = [];
@@ -205,7 +219,10 @@ export function validateRule(input: unknown): RuleValidation {
     if (a.type === 'emit_event' && a.event === MILESTONE_EVENT) {
       const m = a.payload?.milestone;
       if (typeof m !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(m))
-        problems.push({ path: `actions[${i}].payload.milestone`, reason: `is required for ${MILESTONE_EVENT} (a name of up to 100 letters, digits, _ . -)` });
+        problems.push({
+          path: `actions[${i}].payload.milestone`,
+          reason: `is required for ${MILESTONE_EVENT} (a name of up to 100 letters, digits, _ . -)`,
+        });
     }
   });
   const warnings: Problem[] = [];

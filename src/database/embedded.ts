@@ -12,10 +12,10 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-/** Starts PGlite with its data in `<dataDir>/pglite` (or in memory) on a free loopback port. */
+/** Starts PGlite with its data in `<dataDir>/pglite` (in memory when dataDir is null) on a free loopback port. */
 export async function startEmbeddedPostgres(dataDir: string | null): Promise<EmbeddedPostgres> {
   let path: string | undefined;
-  if (dataDir) {
+  if (dataDir !== null) {
     path = join(dataDir, 'pglite');
     mkdirSync(path, { recursive: true });
   }

@@ -13,7 +13,13 @@ const mentor = (key: string, ago: number, rating?: number) =>
 
 /** 3 language sessions (ratings 5, 4, unrated) and 2 mentorship sessions (ratings 2, 3). */
 const sessions = context({
-  kintell_sessions: [lang('l1', 5 * DAY, 5), lang('l2', 4 * DAY, 4), lang('l3', 3 * DAY), mentor('m1', 2 * DAY, 2), mentor('m2', 1 * DAY, 3)],
+  kintell_sessions: [
+    lang('l1', 5 * DAY, 5),
+    lang('l2', 4 * DAY, 4),
+    lang('l3', 3 * DAY),
+    mentor('m1', 2 * DAY, 2),
+    mentor('m2', 1 * DAY, 3),
+  ],
 });
 const nobody = context();
 
@@ -23,7 +29,11 @@ describe('count', () => {
     ['all 5 sessions >= 6', { count: '>=', count_value: 6 }, false],
     ['shorthand field+value: 3 language >= 3', { field: 'session_type', value: 'language', count: '>=', count_value: 3 }, true],
     ['shorthand field+value: 3 language >= 4', { field: 'session_type', value: 'language', count: '>=', count_value: 4 }, false],
-    ['shorthand with operator !=: 2 non-language', { field: 'session_type', operator: '!=', value: 'language', count: '=', count_value: 2 }, true],
+    [
+      'shorthand with operator !=: 2 non-language',
+      { field: 'session_type', operator: '!=', value: 'language', count: '=', count_value: 2 },
+      true,
+    ],
     ['where filter: rated >= 4', { where: [{ field: 'rating', operator: '>=', value: 4 }], count: '=', count_value: 2 }, true],
     [
       'shorthand and where together are ANDed',
@@ -32,14 +42,27 @@ describe('count', () => {
     ],
     [
       'several where filters are ANDed',
-      { where: [{ field: 'session_type', value: 'language' }, { field: 'rating', operator: '<', value: 5 }], count: '=', count_value: 1 },
+      {
+        where: [
+          { field: 'session_type', value: 'language' },
+          { field: 'rating', operator: '<', value: 5 },
+        ],
+        count: '=',
+        count_value: 1,
+      },
       true,
     ],
-    ['unrated records do not pass a rating filter, even !=', { where: [{ field: 'rating', operator: '!=', value: 4 }], count: '=', count_value: 3 }, true],
+    [
+      'unrated records do not pass a rating filter, even !=',
+      { where: [{ field: 'rating', operator: '!=', value: 4 }], count: '=', count_value: 3 },
+      true,
+    ],
     ['where in', { where: [{ field: 'rating', operator: 'in', value: [2, 5] }], count: '=', count_value: 2 }, true],
     ['where not_in skips unrated', { where: [{ field: 'rating', operator: 'not_in', value: [2, 5] }], count: '=', count_value: 2 }, true],
   ])('%s', (_, extra, expected) => {
-    expect(test({ type: 'count', entity: 'kintell_sessions', count: '>=', count_value: 0, ...extra } as Condition, sessions)).toBe(expected);
+    expect(test({ type: 'count', entity: 'kintell_sessions', count: '>=', count_value: 0, ...extra } as Condition, sessions)).toBe(
+      expected,
+    );
   });
 
   // 3 language sessions, compared with every comparator.
@@ -59,7 +82,14 @@ describe('count', () => {
     ['<=', 3, true],
     ['<=', 2, false],
   ])('3 language sessions %s %d → %s', (op, n, expected) => {
-    const c = { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', count: op, count_value: n } as Condition;
+    const c = {
+      type: 'count',
+      entity: 'kintell_sessions',
+      field: 'session_type',
+      value: 'language',
+      count: op,
+      count_value: n,
+    } as Condition;
     expect(test(c, sessions)).toBe(expected);
   });
 
@@ -75,7 +105,10 @@ describe('count', () => {
 
 describe('exists', () => {
   const enrollments = context({
-    program_enrollments: [record('e1', T0 - DAY, { program_type: 'language', status: 'completed' }), record('e2', T0, { program_type: 'buddy', status: 'active' })],
+    program_enrollments: [
+      record('e1', T0 - DAY, { program_type: 'language', status: 'completed' }),
+      record('e2', T0, { program_type: 'buddy', status: 'active' }),
+    ],
   });
   it.each<[string, Partial<Condition> & object, ParticipantContext, boolean]>([
     ['any record', {}, enrollments, true],
@@ -85,8 +118,28 @@ describe('exists', () => {
     ['field != value', { field: 'status', operator: '!=', value: 'active' }, enrollments, true],
     ['field in list', { field: 'status', operator: 'in', value: ['dropped', 'completed'] }, enrollments, true],
     ['field not_in list', { field: 'program_type', operator: 'not_in', value: ['buddy', 'language'] }, enrollments, false],
-    ['where', { where: [{ field: 'program_type', value: 'buddy' }, { field: 'status', value: 'active' }] }, enrollments, true],
-    ['where, no record passes both', { where: [{ field: 'program_type', value: 'language' }, { field: 'status', value: 'active' }] }, enrollments, false],
+    [
+      'where',
+      {
+        where: [
+          { field: 'program_type', value: 'buddy' },
+          { field: 'status', value: 'active' },
+        ],
+      },
+      enrollments,
+      true,
+    ],
+    [
+      'where, no record passes both',
+      {
+        where: [
+          { field: 'program_type', value: 'language' },
+          { field: 'status', value: 'active' },
+        ],
+      },
+      enrollments,
+      false,
+    ],
     ['!= on no records', { field: 'status', operator: '!=', value: 'active' }, nobody, false],
   ])('%s', (_, extra, ctx, expected) => {
     expect(test({ type: 'exists', entity: 'program_enrollments', ...extra } as Condition, ctx)).toBe(expected);
@@ -107,7 +160,15 @@ describe('within windows (count / exists)', () => {
   });
   it('combines the window with the filter', () => {
     const mixed = context({ kintell_sessions: [lang('a', DAY), mentor('b', DAY), lang('c', 10 * DAY)] });
-    const c: Condition = { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', within: '7 days', count: '=', count_value: 1 };
+    const c: Condition = {
+      type: 'count',
+      entity: 'kintell_sessions',
+      field: 'session_type',
+      value: 'language',
+      within: '7 days',
+      count: '=',
+      count_value: 1,
+    };
     expect(test(c, mixed)).toBe(true);
   });
 });
@@ -120,8 +181,14 @@ describe('value', () => {
       record('s3', T0 - 1 * DAY, { dimension: 'language_comfort', score: 0.7 }),
     ],
   });
-  const v = (field: string, operator: Operator, value: Scalar | Scalar[], extra: object = {}): Condition =>
-    ({ type: 'value', entity: 'kintell_sessions', field, operator, value, ...extra });
+  const v = (field: string, operator: Operator, value: Scalar | Scalar[], extra: object = {}): Condition => ({
+    type: 'value',
+    entity: 'kintell_sessions',
+    field,
+    operator,
+    value,
+    ...extra,
+  });
   const onlyLanguage = { where: [{ field: 'session_type', value: 'language' }] };
 
   it.each<[string, Condition, ParticipantContext, boolean]>([
@@ -140,12 +207,34 @@ describe('value', () => {
     ['plain session_type on the most recent record', v('session_type', '=', 'mentorship'), sessions, true],
     ['plain rating on the most recent record (m2)', v('rating', '=', 3), sessions, true],
     ['plain rating on the most recent language record: unrated → false', v('rating', '>=', 0, onlyLanguage), sessions, false],
-    ['plain score with where dimension (most recent is 0.7)', { type: 'value', entity: 'outcome_scores', field: 'score', operator: '<', value: 0.5, where: [{ field: 'dimension', value: 'language_comfort' }] }, scores, false],
-    ['plain score without where: most recent overall (0.7)', { type: 'value', entity: 'outcome_scores', field: 'score', operator: '=', value: 0.7 }, scores, true],
+    [
+      'plain score with where dimension (most recent is 0.7)',
+      {
+        type: 'value',
+        entity: 'outcome_scores',
+        field: 'score',
+        operator: '<',
+        value: 0.5,
+        where: [{ field: 'dimension', value: 'language_comfort' }],
+      },
+      scores,
+      false,
+    ],
+    [
+      'plain score without where: most recent overall (0.7)',
+      { type: 'value', entity: 'outcome_scores', field: 'score', operator: '=', value: 0.7 },
+      scores,
+      true,
+    ],
   ])('%s', (_, c, ctx, expected) => expect(test(c, ctx)).toBe(expected));
 
   it('takes the most recent record by occurredAt, not by position', () => {
-    const shuffled = context({ outcome_scores: [record('late', T0, { dimension: 'confidence', score: 0.2 }), record('early', T0 - DAY, { dimension: 'confidence', score: 0.9 })] });
+    const shuffled = context({
+      outcome_scores: [
+        record('late', T0, { dimension: 'confidence', score: 0.2 }),
+        record('early', T0 - DAY, { dimension: 'confidence', score: 0.9 }),
+      ],
+    });
     expect(test({ type: 'value', entity: 'outcome_scores', field: 'score', operator: '=', value: 0.2 }, shuffled)).toBe(true);
   });
 
@@ -217,7 +306,13 @@ describe('every operator on a value', () => {
 
 describe('timestamps are compared as times, not as text', () => {
   const matches = context({ buddy_matches: [record('m', T0, { buddy_id: 'b', status: 'active', matched_at: '2025-01-15T10:30:00Z' })] });
-  const matchedAt = (operator: Operator, value: Scalar | Scalar[]): Condition => ({ type: 'value', entity: 'buddy_matches', field: 'matched_at', operator, value });
+  const matchedAt = (operator: Operator, value: Scalar | Scalar[]): Condition => ({
+    type: 'value',
+    entity: 'buddy_matches',
+    field: 'matched_at',
+    operator,
+    value,
+  });
   it.each<[Operator, Scalar | Scalar[], boolean]>([
     ['=', '2025-01-15T10:30:00.000Z', true],
     ['=', '2025-01-15T11:30:00+01:00', true],
@@ -256,9 +351,21 @@ describe('time_since', () => {
     ['field last_activity is the default', ts({ field: 'last_activity' }), active, T0 - 1, false],
     ['measured from the latest record, not the first', ts(), active, T0 - 2 * DAY, false],
     ['no records: from firstSeenAt (exactly 14 days)', ts(), context({}, { firstSeenAt: T0 - 14 * DAY }), T0, true],
-    ['no records: enrolled yesterday is not overdue', ts(), context({ program_enrollments: [record('p', T0 - DAY, { status: 'active' })] }), T0, false],
+    [
+      'no records: enrolled yesterday is not overdue',
+      ts(),
+      context({ program_enrollments: [record('p', T0 - DAY, { status: 'active' })] }),
+      T0,
+      false,
+    ],
     ['no records and firstSeenAt null: false', ts(), context({}, { firstSeenAt: null }), T0 + 1000 * DAY, false],
-    ['no records matching where: from firstSeenAt', ts({ where: [{ field: 'source', value: 'attended' }] }), context({ buddy_events: [record('e', T0, { source: 'logged' })] }, { firstSeenAt: T0 - 30 * DAY }), T0, true],
+    [
+      'no records matching where: from firstSeenAt',
+      ts({ where: [{ field: 'source', value: 'attended' }] }),
+      context({ buddy_events: [record('e', T0, { source: 'logged' })] }, { firstSeenAt: T0 - 30 * DAY }),
+      T0,
+      true,
+    ],
     ['shorter duration with seconds', ts({ duration: '90 seconds' }), context({ buddy_events: [record('e', T0 - 90 * SECOND)] }), T0, true],
   ])('%s', (_, c, ctx, now, expected) => expect(test(c, ctx, now)).toBe(expected));
 
@@ -282,7 +389,17 @@ describe('all_of / any_of / not', () => {
     ['not T', { type: 'not', condition: T }, false],
     ['not F', { type: 'not', condition: F }, true],
     ['not not T', { type: 'not', condition: { type: 'not', condition: T } }, true],
-    ['nested all_of [any_of [F, T], not F]', { type: 'all_of', conditions: [{ type: 'any_of', conditions: [F, T] }, { type: 'not', condition: F }] }, true],
+    [
+      'nested all_of [any_of [F, T], not F]',
+      {
+        type: 'all_of',
+        conditions: [
+          { type: 'any_of', conditions: [F, T] },
+          { type: 'not', condition: F },
+        ],
+      },
+      true,
+    ],
   ])('%s → %s', (_, c, expected) => expect(test(c, sessions)).toBe(expected));
 });
 
@@ -303,8 +420,18 @@ describe('next: when time alone could change the result', () => {
     ['no window: never', { type: 'count', entity: 'kintell_sessions', count: '>=', count_value: 1 }, recent, Infinity],
     ['value: never', { type: 'value', entity: 'kintell_sessions', field: 'count', operator: '>', value: 1 }, recent, Infinity],
     ['not passes through', { type: 'not', condition: ts }, quiet, T0 + 11 * DAY],
-    ['all_of: earliest of its children', { type: 'all_of', conditions: [ts, windowed] }, context({ buddy_events: [record('e', T0 - 3 * DAY)], kintell_sessions: [lang('a', 6 * DAY)] }), T0 + DAY],
-    ['any_of nested in not: earliest of its children', { type: 'not', condition: { type: 'any_of', conditions: [windowed, ts] } }, context({ buddy_events: [record('e', T0 - 13 * DAY)], kintell_sessions: [lang('a', 2 * DAY)] }), T0 + DAY],
+    [
+      'all_of: earliest of its children',
+      { type: 'all_of', conditions: [ts, windowed] },
+      context({ buddy_events: [record('e', T0 - 3 * DAY)], kintell_sessions: [lang('a', 6 * DAY)] }),
+      T0 + DAY,
+    ],
+    [
+      'any_of nested in not: earliest of its children',
+      { type: 'not', condition: { type: 'any_of', conditions: [windowed, ts] } },
+      context({ buddy_events: [record('e', T0 - 13 * DAY)], kintell_sessions: [lang('a', 2 * DAY)] }),
+      T0 + DAY,
+    ],
   ])('%s', (_, c, ctx, expected) => expect(next(c, ctx)).toBe(expected));
 
   it('the window boundary is the first instant the record is out', () => {
@@ -320,9 +447,23 @@ describe('explain', () => {
   const explain = (c: Condition, ctx: ParticipantContext, now = T0) => compileCondition(c).explain(ctx, now, 'conditions[0]');
 
   it('says how many more records a count needs, with its filter', () => {
-    const c: Condition = { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', count: '>=', count_value: 3 };
+    const c: Condition = {
+      type: 'count',
+      entity: 'kintell_sessions',
+      field: 'session_type',
+      value: 'language',
+      count: '>=',
+      count_value: 3,
+    };
     const t = explain(c, context({ kintell_sessions: [lang('a', DAY)] }));
-    expect(t).toMatchObject({ path: 'conditions[0]', type: 'count', entity: 'kintell_sessions', actual: 1, expected: '>= 3', result: false });
+    expect(t).toMatchObject({
+      path: 'conditions[0]',
+      type: 'count',
+      entity: 'kintell_sessions',
+      actual: 1,
+      expected: '>= 3',
+      result: false,
+    });
     expect(t.needs).toBe('2 more kintell_sessions where session_type = "language"');
   });
 
@@ -332,7 +473,12 @@ describe('explain', () => {
     ['< 1 with 2 needs 2 fewer', { type: 'count', entity: 'buddy_events', count: '<', count_value: 1 }, 2, '2 fewer buddy_events'],
     ['exists with none needs 1 more', { type: 'exists', entity: 'buddy_events' }, 0, '1 more buddy_events'],
     ['!= has no single target', { type: 'count', entity: 'buddy_events', count: '!=', count_value: 2 }, 2, undefined],
-    ['a window is named', { type: 'count', entity: 'buddy_events', within: '7 days', count: '>=', count_value: 2 }, 0, '2 more buddy_events within 7 days'],
+    [
+      'a window is named',
+      { type: 'count', entity: 'buddy_events', within: '7 days', count: '>=', count_value: 2 },
+      0,
+      '2 more buddy_events within 7 days',
+    ],
   ])('%s', (_, c, n, needs) => {
     const ctx = context({ buddy_events: Array.from({ length: n }, (_x, i) => record(`e${i}`, T0 - HOUR)) });
     const t = explain(c, ctx);
@@ -341,8 +487,17 @@ describe('explain', () => {
   });
 
   it('says when a time condition becomes true', () => {
-    const t = explain({ type: 'time_since', entity: 'buddy_events', duration: '14 days' }, context({ buddy_events: [record('e', T0 - 3 * DAY)] }));
-    expect(t).toMatchObject({ type: 'time_since', field: 'last_activity', actual: iso(T0 - 3 * DAY), result: false, becomesTrueAt: iso(T0 + 11 * DAY) });
+    const t = explain(
+      { type: 'time_since', entity: 'buddy_events', duration: '14 days' },
+      context({ buddy_events: [record('e', T0 - 3 * DAY)] }),
+    );
+    expect(t).toMatchObject({
+      type: 'time_since',
+      field: 'last_activity',
+      actual: iso(T0 - 3 * DAY),
+      result: false,
+      becomesTrueAt: iso(T0 + 11 * DAY),
+    });
   });
 
   it('shows the actual value of a value condition, null when absent', () => {
@@ -357,7 +512,13 @@ describe('explain', () => {
       conditions: [
         { type: 'exists', entity: 'kintell_sessions' },
         { type: 'not', condition: { type: 'exists', entity: 'buddy_events' } },
-        { type: 'any_of', conditions: [{ type: 'exists', entity: 'credentials' }, { type: 'count', entity: 'kintell_sessions', count: '>=', count_value: 9 }] },
+        {
+          type: 'any_of',
+          conditions: [
+            { type: 'exists', entity: 'credentials' },
+            { type: 'count', entity: 'kintell_sessions', count: '>=', count_value: 9 },
+          ],
+        },
       ],
     };
     const t = explain(c, sessions);
@@ -369,6 +530,9 @@ describe('explain', () => {
       ['conditions[0].conditions[2]', false],
     ]);
     expect(t.conditions?.[1].conditions?.[0].path).toBe('conditions[0].conditions[1].condition');
-    expect(t.conditions?.[2].conditions?.[1]).toMatchObject({ path: 'conditions[0].conditions[2].conditions[1]', needs: '4 more kintell_sessions' });
+    expect(t.conditions?.[2].conditions?.[1]).toMatchObject({
+      path: 'conditions[0].conditions[2].conditions[1]',
+      needs: '4 more kintell_sessions',
+    });
   });
 });

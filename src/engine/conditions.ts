@@ -36,7 +36,7 @@ const EMPTY: readonly EntityRecord[] = [];
 function normalise(v: unknown, type: FieldSpec['type']): unknown {
   if (v === undefined || v === null) return undefined;
   if (type === 'timestamp') {
-    const t = typeof v === 'number' ? v : Date.parse(String(v));
+    const t = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : NaN;
     return Number.isNaN(t) ? undefined : t;
   }
   return v;
@@ -89,9 +89,13 @@ function describeFilters(filters: Filter[]): string {
 }
 
 /** Records of the entity that pass the condition's filters. */
-function selector(c: { entity: EntityName; where?: Filter[]; field?: string; operator?: Operator; value?: Scalar | Scalar[] }, shorthand: boolean) {
+function selector(
+  c: { entity: EntityName; where?: Filter[]; field?: string; operator?: Operator; value?: Scalar | Scalar[] },
+  shorthand: boolean,
+) {
   const filters = [...(c.where ?? [])];
-  if (shorthand && c.field !== undefined && c.value !== undefined) filters.unshift({ field: c.field, operator: c.operator, value: c.value });
+  if (shorthand && c.field !== undefined && c.value !== undefined)
+    filters.unshift({ field: c.field, operator: c.operator, value: c.value });
   const pred = filterPredicate(c.entity, filters);
   const entity = c.entity;
   const select = (ctx: ParticipantContext): readonly EntityRecord[] => {
@@ -156,7 +160,14 @@ export function compileCondition(c: Condition): CompiledCondition {
           const conditions = kids.map((k, i) => k.explain(ctx, now, `${path}.conditions[${i}]`));
           const held = conditions.filter((t) => t.result).length;
           const result = all ? held === kids.length : held > 0;
-          return { path, type: c.type, actual: `${held} of ${kids.length} hold`, expected: all ? 'all hold' : 'at least one holds', result, conditions };
+          return {
+            path,
+            type: c.type,
+            actual: `${held} of ${kids.length} hold`,
+            expected: all ? 'all hold' : 'at least one holds',
+            result,
+            conditions,
+          };
         },
       };
     }
@@ -213,7 +224,15 @@ export function compileCondition(c: Condition): CompiledCondition {
         next: () => Infinity,
         explain(ctx, _now, path) {
           const actual = derive(c.entity, ref, select(ctx));
-          return { path, type: 'value', entity: c.entity, field: c.field, actual: show(actual, type), expected: `${c.operator} ${JSON.stringify(c.value)}`, result: cmp(actual) };
+          return {
+            path,
+            type: 'value',
+            entity: c.entity,
+            field: c.field,
+            actual: show(actual, type),
+            expected: `${c.operator} ${JSON.stringify(c.value)}`,
+            result: cmp(actual),
+          };
         },
       };
     }
@@ -240,7 +259,15 @@ export function compileCondition(c: Condition): CompiledCondition {
         explain(ctx, now, path) {
           const t = since(ctx);
           const result = t !== undefined && now - t >= duration;
-          const trace: ConditionTrace = { path, type: 'time_since', entity: c.entity, field, actual: t === undefined ? null : iso(t), expected: `>= ${c.duration} ago`, result };
+          const trace: ConditionTrace = {
+            path,
+            type: 'time_since',
+            entity: c.entity,
+            field,
+            actual: t === undefined ? null : iso(t),
+            expected: `>= ${c.duration} ago`,
+            result,
+          };
           if (!result && t !== undefined) trace.becomesTrueAt = iso(t + duration);
           return trace;
         },

@@ -16,7 +16,14 @@ const mentorReady: RuleDocument = {
   active: true,
   conditions: [
     { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', count: '>=', count_value: 3 },
-    { type: 'value', entity: 'kintell_sessions', field: 'avg_rating', operator: '>=', value: 4.0, where: [{ field: 'session_type', value: 'language' }] },
+    {
+      type: 'value',
+      entity: 'kintell_sessions',
+      field: 'avg_rating',
+      operator: '>=',
+      value: 4.0,
+      where: [{ field: 'session_type', value: 'language' }],
+    },
   ],
   actions: [
     { type: 'set_flag', flag: 'mentor_ready', value: true },
@@ -45,7 +52,16 @@ const languageSupportNeeded: RuleDocument = {
   flag: 'language_support_needed',
   priority: 10,
   active: true,
-  conditions: [{ type: 'value', entity: 'outcome_scores', field: 'score', operator: '<', value: 0.5, where: [{ field: 'dimension', value: 'language_comfort' }] }],
+  conditions: [
+    {
+      type: 'value',
+      entity: 'outcome_scores',
+      field: 'score',
+      operator: '<',
+      value: 0.5,
+      where: [{ field: 'dimension', value: 'language_comfort' }],
+    },
+  ],
   actions: [{ type: 'set_flag', flag: 'language_support_needed', value: true }],
 };
 
@@ -61,23 +77,54 @@ it.each(DEFAULTS.map((r) => [r.id, r]))('%s is a valid rule document with no war
 
 describe('mentor_ready_001', () => {
   it.each<[string, EntityRecord[], boolean]>([
-    ['3 language sessions rated 5, 4, 4', [session('a', 3 * DAY, 'language', 5), session('b', 2 * DAY, 'language', 4), session('c', DAY, 'language', 4)], true],
-    ['3 language sessions all rated exactly 4', [session('a', 3 * DAY, 'language', 4), session('b', 2 * DAY, 'language', 4), session('c', DAY, 'language', 4)], true],
-    ['2 language sessions rated 5', [session('a', 2 * DAY, 'language', 5), session('b', DAY, 'language', 5)], false],
-    ['3 language sessions averaging 3.9', [session('a', 3 * DAY, 'language', 4.2), session('b', 2 * DAY, 'language', 3.5), session('c', DAY, 'language', 4)], false],
-    ['2 language + 1 mentorship session', [session('a', 3 * DAY, 'language', 5), session('b', 2 * DAY, 'language', 5), session('c', DAY, 'mentorship', 5)], false],
     [
-      'a badly rated mentorship session does not lower the language average',
-      [session('a', 4 * DAY, 'language', 4), session('b', 3 * DAY, 'language', 4), session('c', 2 * DAY, 'language', 4), session('m', DAY, 'mentorship', 1)],
+      '3 language sessions rated 5, 4, 4',
+      [session('a', 3 * DAY, 'language', 5), session('b', 2 * DAY, 'language', 4), session('c', DAY, 'language', 4)],
       true,
     ],
-    ['3 language sessions, none rated: no average, not 0 and not ready', [session('a', 3 * DAY, 'language'), session('b', 2 * DAY, 'language'), session('c', DAY, 'language')], false],
-    ['3 language sessions, 2 rated 4 and 5: the average is over rated ones', [session('a', 3 * DAY, 'language', 4), session('b', 2 * DAY, 'language', 5), session('c', DAY, 'language')], true],
+    [
+      '3 language sessions all rated exactly 4',
+      [session('a', 3 * DAY, 'language', 4), session('b', 2 * DAY, 'language', 4), session('c', DAY, 'language', 4)],
+      true,
+    ],
+    ['2 language sessions rated 5', [session('a', 2 * DAY, 'language', 5), session('b', DAY, 'language', 5)], false],
+    [
+      '3 language sessions averaging 3.9',
+      [session('a', 3 * DAY, 'language', 4.2), session('b', 2 * DAY, 'language', 3.5), session('c', DAY, 'language', 4)],
+      false,
+    ],
+    [
+      '2 language + 1 mentorship session',
+      [session('a', 3 * DAY, 'language', 5), session('b', 2 * DAY, 'language', 5), session('c', DAY, 'mentorship', 5)],
+      false,
+    ],
+    [
+      'a badly rated mentorship session does not lower the language average',
+      [
+        session('a', 4 * DAY, 'language', 4),
+        session('b', 3 * DAY, 'language', 4),
+        session('c', 2 * DAY, 'language', 4),
+        session('m', DAY, 'mentorship', 1),
+      ],
+      true,
+    ],
+    [
+      '3 language sessions, none rated: no average, not 0 and not ready',
+      [session('a', 3 * DAY, 'language'), session('b', 2 * DAY, 'language'), session('c', DAY, 'language')],
+      false,
+    ],
+    [
+      '3 language sessions, 2 rated 4 and 5: the average is over rated ones',
+      [session('a', 3 * DAY, 'language', 4), session('b', 2 * DAY, 'language', 5), session('c', DAY, 'language')],
+      true,
+    ],
   ])('%s → %s', (_, sessions, ready) => {
     const d = journey(DEFAULTS).at(context({ kintell_sessions: sessions }), T0);
     expect(d.triggeredRules.includes('mentor_ready_001')).toBe(ready);
     expect(flags(d)).toEqual(ready ? [['mentor_ready', true]] : []);
-    expect(d.milestones).toEqual(ready ? [{ milestone: 'mentor_ready', ruleId: 'mentor_ready_001', metadata: { reason: 'Completed 3+ language sessions' } }] : []);
+    expect(d.milestones).toEqual(
+      ready ? [{ milestone: 'mentor_ready', ruleId: 'mentor_ready_001', metadata: { reason: 'Completed 3+ language sessions' } }] : [],
+    );
   });
 
   it('reaches the milestone once: the flag follows the average, the milestone stays', () => {
@@ -88,7 +135,9 @@ describe('mentor_ready_001', () => {
 
     const dragged = [...three, session('d', -2 * HOUR, 'language', 1)]; // average 3.5
     const drop = j.at(context({ kintell_sessions: dragged }), T0 + 3 * HOUR);
-    expect(drop.flagChanges).toEqual([expect.objectContaining({ flag: 'mentor_ready', value: false, reason: 'conditions no longer hold' })]);
+    expect(drop.flagChanges).toEqual([
+      expect.objectContaining({ flag: 'mentor_ready', value: false, reason: 'conditions no longer hold' }),
+    ]);
 
     const recovered = [...dragged, session('e', -4 * HOUR, 'language', 5), session('f', -5 * HOUR, 'language', 5)]; // average 4
     const back = j.at(context({ kintell_sessions: recovered }), T0 + 6 * HOUR);
@@ -103,7 +152,13 @@ describe('followup_needed_001', () => {
 
   it.each<[string, EntityRecord[], EntityRecord[], number, boolean]>([
     ['active enrollment, last buddy event exactly 14 days ago', [enrollment('active')], [record('b', T0 - 14 * DAY)], T0, true],
-    ['active enrollment, last buddy event 14 days minus a second ago', [enrollment('active')], [record('b', T0 - 14 * DAY + 1000)], T0, false],
+    [
+      'active enrollment, last buddy event 14 days minus a second ago',
+      [enrollment('active')],
+      [record('b', T0 - 14 * DAY + 1000)],
+      T0,
+      false,
+    ],
     ['no active enrollment, 20 days of silence', [enrollment('completed')], [record('b', T0 - 20 * DAY)], T0, false],
     ['no enrollment at all', [], [record('b', T0 - 20 * DAY)], T0, false],
     ['enrolled yesterday, no buddy event yet: not overdue', [enrollment('active', T0 - DAY)], [], T0, false],
@@ -125,10 +180,19 @@ describe('followup_needed_001', () => {
     expect(due.flagChanges).toEqual([expect.objectContaining({ flag: 'followup_needed', value: true, ruleId: 'followup_needed_001' })]);
     expect(due.nextDueAt).toBeNull();
 
-    const resumed = context({ program_enrollments: [enrollment('active')], buddy_events: [record('b1', T0 - 10 * DAY), record('b2', T0 + 5 * DAY)] });
+    const resumed = context({
+      program_enrollments: [enrollment('active')],
+      buddy_events: [record('b1', T0 - 10 * DAY), record('b2', T0 + 5 * DAY)],
+    });
     const cleared = j.at(resumed, T0 + 5 * DAY);
     expect(cleared.flagChanges).toEqual([
-      expect.objectContaining({ flag: 'followup_needed', value: false, previousValue: true, ruleId: 'followup_needed_001', reason: 'conditions no longer hold' }),
+      expect.objectContaining({
+        flag: 'followup_needed',
+        value: false,
+        previousValue: true,
+        ruleId: 'followup_needed_001',
+        reason: 'conditions no longer hold',
+      }),
     ]);
     expect(cleared.nextDueAt).toBe(T0 + 19 * DAY);
   });
@@ -142,7 +206,11 @@ describe('language_support_needed_001', () => {
     ['no scores', [], false],
     ['0.4 then a later 0.7', [score('s1', T0 - DAY, 'language_comfort', 0.4), score('s2', T0, 'language_comfort', 0.7)], false],
     ['0.7 then a later 0.4', [score('s1', T0 - DAY, 'language_comfort', 0.7), score('s2', T0, 'language_comfort', 0.4)], true],
-    ['0.4, then a later high score on another dimension', [score('s1', T0 - DAY, 'language_comfort', 0.4), score('s2', T0, 'belonging', 0.9)], true],
+    [
+      '0.4, then a later high score on another dimension',
+      [score('s1', T0 - DAY, 'language_comfort', 0.4), score('s2', T0, 'belonging', 0.9)],
+      true,
+    ],
   ])('%s → %s', (_, scores, expected) => {
     const d = journey(DEFAULTS).at(context({ outcome_scores: scores }), T0);
     expect(flags(d)).toEqual(expected ? [['language_support_needed', true]] : []);

@@ -11,10 +11,17 @@ const both = context({ kintell_sessions: [record('s1', T0 - HOUR)], credentials:
 const nothing = context({}, { firstSeenAt: T0 - DAY });
 
 /** Nothing observable happened. */
-const quiet = (d: Decision) => ({ flagChanges: d.flagChanges, ownerChanges: d.ownerChanges, milestones: d.milestones, events: d.events, changes: d.changes });
+const quiet = (d: Decision) => ({
+  flagChanges: d.flagChanges,
+  ownerChanges: d.ownerChanges,
+  milestones: d.milestones,
+  events: d.events,
+  changes: d.changes,
+});
 const silent = { flagChanges: [], ownerChanges: [], milestones: [], events: [], changes: [] };
 const flagSummary = (d: Decision) => d.flagChanges.map((c) => [c.flag, c.value, c.ruleId, c.reason]);
-const flagState = (flags: ParticipantState['flags']) => Object.fromEntries(Object.entries(flags).map(([k, f]) => [k, [f.value, f.setByRule]]));
+const flagState = (flags: ParticipantState['flags']) =>
+  Object.fromEntries(Object.entries(flags).map(([k, f]) => [k, [f.value, f.setByRule]]));
 
 describe('edge-triggered actions', () => {
   const r = rule('r1', [hasSessions], {
@@ -32,7 +39,11 @@ describe('edge-triggered actions', () => {
       expect.objectContaining({ flag: 'f', value: true, previousValue: null, ruleId: 'r1', reason: 'conditions hold', expiresAt: null }),
     ]);
     expect(first.events).toEqual([
-      { type: FLAG_EVENT, ruleId: 'r1', data: { userId: USER_ID, flag: 'f', value: true, previousValue: null, ruleId: 'r1', reason: 'conditions hold' } },
+      {
+        type: FLAG_EVENT,
+        ruleId: 'r1',
+        data: { userId: USER_ID, flag: 'f', value: true, previousValue: null, ruleId: 'r1', reason: 'conditions hold' },
+      },
       { type: 'journey.custom.fired', ruleId: 'r1', data: { a: 1, userId: USER_ID, ruleId: 'r1' } },
     ]);
     expect(first.changes).toEqual([
@@ -95,15 +106,31 @@ describe('priority', () => {
 
   const set = (id: string, priority: number, when: Condition = hasSessions): RuleDocument => rule(id, [when], { priority });
   const clear = (id: string, priority: number, when: Condition = hasSessions): RuleDocument =>
-    rule(id, [when], { priority, actions: [{ type: 'clear_flag', flag: 'f' }, { type: 'emit_event', event: 'journey.cleared.tried' }] });
+    rule(id, [when], {
+      priority,
+      actions: [
+        { type: 'clear_flag', flag: 'f' },
+        { type: 'emit_event', event: 'journey.cleared.tried' },
+      ],
+    });
 
   it.each<[string, RuleDocument[], ParticipantState, [string, boolean, string][]]>([
     ['higher set beats lower clear', [clear('lo', 10), set('hi', 20)], emptyState(), [['f', true, 'hi']]],
     ['higher clear beats lower set (flag stays unset)', [set('lo', 10), clear('hi', 20)], emptyState(), []],
     ['a tie goes to the smaller id: a sets', [clear('b', 10), set('a', 10)], emptyState(), [['f', true, 'a']]],
     ['a tie goes to the smaller id: a clears a set flag', [set('b', 10), clear('a', 10)], flagged('f', 'elsewhere'), [['f', false, 'a']]],
-    ['a higher rule that does not match does not decide', [set('lo', 10), clear('hi', 20, hasCredential)], emptyState(), [['f', true, 'lo']]],
-    ['a higher matching rule that is not rising still decides: the lower rising clear is skipped', [clear('lo', 10), set('hi', 20)], { ...flagged('f', 'hi'), matched: { hi: true } }, []],
+    [
+      'a higher rule that does not match does not decide',
+      [set('lo', 10), clear('hi', 20, hasCredential)],
+      emptyState(),
+      [['f', true, 'lo']],
+    ],
+    [
+      'a higher matching rule that is not rising still decides: the lower rising clear is skipped',
+      [clear('lo', 10), set('hi', 20)],
+      { ...flagged('f', 'hi'), matched: { hi: true } },
+      [],
+    ],
   ])('%s', (_, docs, state, expected) => {
     const d = journey(docs, state).at(withSession, T0);
     expect(d.flagChanges.map((c) => [c.flag, c.value, c.ruleId])).toEqual(expected);
@@ -146,7 +173,14 @@ describe('truth maintenance', () => {
     j.at(enrolled('active'), T0);
     const d = j.at(enrolled('dropped'), T0 + HOUR);
     expect(d.flagChanges).toEqual([
-      expect.objectContaining({ flag: 'f', value: false, previousValue: true, ruleId: 'r', reason: 'conditions no longer hold', expiresAt: null }),
+      expect.objectContaining({
+        flag: 'f',
+        value: false,
+        previousValue: true,
+        ruleId: 'r',
+        reason: 'conditions no longer hold',
+        expiresAt: null,
+      }),
     ]);
     expect(d.events).toEqual([
       {
@@ -155,7 +189,9 @@ describe('truth maintenance', () => {
         data: { userId: USER_ID, flag: 'f', value: false, previousValue: true, ruleId: 'r', reason: 'conditions no longer hold' },
       },
     ]);
-    expect(d.changes).toEqual([{ type: 'flag_cleared', flag: 'f', value: false, previousValue: true, ruleId: 'r', reason: 'conditions no longer hold' }]);
+    expect(d.changes).toEqual([
+      { type: 'flag_cleared', flag: 'f', value: false, previousValue: true, ruleId: 'r', reason: 'conditions no longer hold' },
+    ]);
     expect(j.state.flags.f).toMatchObject({ value: false, setAt: T0 + HOUR });
     expect(quiet(j.at(enrolled('dropped'), T0 + 2 * HOUR))).toEqual(silent);
   });
@@ -184,7 +220,10 @@ describe('truth maintenance', () => {
   });
 
   it('a matching rule that clears the flag does not hold it', () => {
-    const j = journey([rule('setter', [active], { priority: 20 }), rule('clearer', [hasSessions], { priority: 10, actions: [{ type: 'clear_flag', flag: 'f' }] })]);
+    const j = journey([
+      rule('setter', [active], { priority: 20 }),
+      rule('clearer', [hasSessions], { priority: 10, actions: [{ type: 'clear_flag', flag: 'f' }] }),
+    ]);
     j.at(context({ program_enrollments: [record('e', T0, { status: 'active' })], kintell_sessions: [record('s', T0)] }), T0);
     expect(flagSummary(j.at(withSession, T0 + HOUR))).toEqual([['f', false, 'setter', 'conditions no longer hold']]);
   });
@@ -213,7 +252,11 @@ describe('milestones and emitted events', () => {
     const j = journey([milestoneRule('r')]);
     const d = j.at(withSession, T0);
     expect(d.milestones).toEqual([{ milestone: 'm1', ruleId: 'r', metadata: { reason: 'did it', tier: 'gold' } }]);
-    expect(d.events[1]).toEqual({ type: MILESTONE_EVENT, ruleId: 'r', data: { userId: USER_ID, milestone: 'm1', ruleId: 'r', metadata: { reason: 'did it', tier: 'gold' } } });
+    expect(d.events[1]).toEqual({
+      type: MILESTONE_EVENT,
+      ruleId: 'r',
+      data: { userId: USER_ID, milestone: 'm1', ruleId: 'r', metadata: { reason: 'did it', tier: 'gold' } },
+    });
     expect(d.changes).toContainEqual({ type: 'milestone_reached', milestone: 'm1', ruleId: 'r' });
     expect([...j.state.milestones]).toEqual(['m1']);
 
@@ -253,10 +296,17 @@ describe('milestones and emitted events', () => {
   });
 
   it('orders events: flag updates, then milestones and custom events in rule order', () => {
-    const d = journey([milestoneRule('r'), rule('q', [hasSessions], { flag: 'g', priority: 1, actions: [{ type: 'set_flag', flag: 'g' }, { type: 'emit_event', event: 'x.y' }] })]).at(
-      withSession,
-      T0,
-    );
+    const d = journey([
+      milestoneRule('r'),
+      rule('q', [hasSessions], {
+        flag: 'g',
+        priority: 1,
+        actions: [
+          { type: 'set_flag', flag: 'g' },
+          { type: 'emit_event', event: 'x.y' },
+        ],
+      }),
+    ]).at(withSession, T0);
     expect(d.events.map((e) => [e.type, e.data.flag ?? e.data.milestone ?? null])).toEqual([
       [FLAG_EVENT, 'f'],
       [FLAG_EVENT, 'g'],
@@ -283,7 +333,9 @@ describe('expiry (set_flag expires_in)', () => {
     j.at(withSession, T0);
     expect(quiet(j.at(withSession, T0 + 30 * DAY - 1))).toEqual(silent);
     const expired = j.at(withSession, T0 + 30 * DAY);
-    expect(expired.flagChanges).toEqual([expect.objectContaining({ flag: 'f', value: false, previousValue: true, ruleId: 'r', reason: 'expired' })]);
+    expect(expired.flagChanges).toEqual([
+      expect.objectContaining({ flag: 'f', value: false, previousValue: true, ruleId: 'r', reason: 'expired' }),
+    ]);
     expect(expired.events.map((e) => [e.type, e.data.reason])).toEqual([[FLAG_EVENT, 'expired']]);
     expect(expired.nextDueAt).toBeNull();
     expect(j.state.flags.f.value).toBe(false);
@@ -317,9 +369,24 @@ describe('nextDueAt', () => {
     ['a windowed record leaving its window', [rule('r', [twoRecent])], emptyState(), T0 - 6 * DAY + 7 * DAY],
     ['the earliest over rules', [rule('a', [quietFor14Days]), rule('b', [twoRecent], { flag: 'g' })], emptyState(), T0 + DAY],
     ['a flag that will expire', [], flagged('x', 'manual', { expiresAt: T0 + 3 * HOUR }), T0 + 3 * HOUR],
-    ['a flag that will expire, earlier than a condition', [rule('r', [quietFor14Days])], flagged('x', 'manual', { expiresAt: T0 + 3 * HOUR }), T0 + 3 * HOUR],
-    ['a flag already cleared does not expire', [], { ...emptyState(), flags: { x: { value: false, setByRule: 'r', setAt: T0, expiresAt: T0 + HOUR } } }, null],
-    ['a condition inside not/any_of counts', [rule('r', [{ type: 'not', condition: { type: 'any_of', conditions: [hasCredential, quietFor14Days] } }])], emptyState(), T0 + 12 * DAY],
+    [
+      'a flag that will expire, earlier than a condition',
+      [rule('r', [quietFor14Days])],
+      flagged('x', 'manual', { expiresAt: T0 + 3 * HOUR }),
+      T0 + 3 * HOUR,
+    ],
+    [
+      'a flag already cleared does not expire',
+      [],
+      { ...emptyState(), flags: { x: { value: false, setByRule: 'r', setAt: T0, expiresAt: T0 + HOUR } } },
+      null,
+    ],
+    [
+      'a condition inside not/any_of counts',
+      [rule('r', [{ type: 'not', condition: { type: 'any_of', conditions: [hasCredential, quietFor14Days] } }])],
+      emptyState(),
+      T0 + 12 * DAY,
+    ],
   ])('%s', (_, docs, state, expected) => {
     const ctx = context({
       buddy_events: [record('b', T0 - 2 * DAY)],
@@ -365,7 +432,14 @@ describe('explainRule', () => {
         { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', count: '>=', count_value: 3 },
       ],
     },
-    { type: 'value', entity: 'outcome_scores', field: 'score', operator: '<', value: 0.5, where: [{ field: 'dimension', value: 'language_comfort' }] },
+    {
+      type: 'value',
+      entity: 'outcome_scores',
+      field: 'score',
+      operator: '<',
+      value: 0.5,
+      where: [{ field: 'dimension', value: 'language_comfort' }],
+    },
   ]);
   const ctx = context({
     program_enrollments: [record('e', T0 - 5 * DAY, { status: 'active' })],
@@ -399,7 +473,10 @@ describe('explainRule', () => {
 
   it('agrees with evaluate about matching', () => {
     const later = T0 + 10 * DAY;
-    const full = context({ ...ctx.entities, kintell_sessions: [0, 1, 2].map((i) => record(`s${i}`, T0 - 3 * DAY, { session_type: 'language' })) });
+    const full = context({
+      ...ctx.entities,
+      kintell_sessions: [0, 1, 2].map((i) => record(`s${i}`, T0 - 3 * DAY, { session_type: 'language' })),
+    });
     expect(explainRule(compileRule(doc), full, later).matched).toBe(true);
     expect(evaluate(RuleSet.of([doc]), full, emptyState(), later).triggeredRules).toEqual(['explained']);
     expect(explainRule(compileRule(doc), full, later - 1).matched).toBe(false);
@@ -415,7 +492,14 @@ describe('applyDecision', () => {
   it('threads matched, flags (with owner changes) and milestones without mutating the old state', () => {
     const before = emptyState();
     const decision = evaluate(
-      RuleSet.of([rule('r', [hasSessions], { actions: [{ type: 'set_flag', flag: 'f' }, { type: 'emit_event', event: MILESTONE_EVENT, payload: { milestone: 'm' } }] })]),
+      RuleSet.of([
+        rule('r', [hasSessions], {
+          actions: [
+            { type: 'set_flag', flag: 'f' },
+            { type: 'emit_event', event: MILESTONE_EVENT, payload: { milestone: 'm' } },
+          ],
+        }),
+      ]),
       withSession,
       before,
       T0,

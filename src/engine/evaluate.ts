@@ -29,7 +29,8 @@ export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
   const flagActions = new Map<string, FlagAction>();
   const emits: EmitEventAction[] = [];
   for (const a of doc.actions) {
-    if (a.type === 'set_flag') flagActions.set(a.flag, { value: a.value ?? true, expiresInMs: a.expires_in ? parseDuration(a.expires_in) : null });
+    if (a.type === 'set_flag')
+      flagActions.set(a.flag, { value: a.value ?? true, expiresInMs: a.expires_in ? parseDuration(a.expires_in) : null });
     else if (a.type === 'clear_flag') flagActions.set(a.flag, { value: false, expiresInMs: null });
     else emits.push(a);
   }
@@ -69,7 +70,11 @@ export function matches(rule: CompiledRule, ctx: ParticipantContext, now: number
   return true;
 }
 
-export function explainRule(rule: CompiledRule, ctx: ParticipantContext, now: number): { matched: boolean; conditions: ConditionTrace[]; nextChangeAt: number | null } {
+export function explainRule(
+  rule: CompiledRule,
+  ctx: ParticipantContext,
+  now: number,
+): { matched: boolean; conditions: ConditionTrace[]; nextChangeAt: number | null } {
   const conditions = rule.conditions.map((c, i) => c.explain(ctx, now, `conditions[${i}]`));
   const next = Math.min(...rule.conditions.map((c) => c.next(ctx, now)));
   return { matched: conditions.every((t) => t.result), conditions, nextChangeAt: Number.isFinite(next) ? next : null };
@@ -97,7 +102,15 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   const flagChanges: FlagChange[] = [];
   for (const [flag, f] of Object.entries(state.flags)) {
     if (f.value && f.expiresAt !== null && f.expiresAt <= now) {
-      flagChanges.push({ flag, value: false, previousValue: true, ruleId: f.setByRule, reason: 'expired', expiresAt: null, explanation: { reason: 'expired', expiresAt: new Date(f.expiresAt).toISOString() } });
+      flagChanges.push({
+        flag,
+        value: false,
+        previousValue: true,
+        ruleId: f.setByRule,
+        reason: 'expired',
+        expiresAt: null,
+        explanation: { reason: 'expired', expiresAt: new Date(f.expiresAt).toISOString() },
+      });
     }
     current.set(flag, { value: flagIsSet(f, now), owner: f.setByRule });
   }

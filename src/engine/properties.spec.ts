@@ -20,8 +20,14 @@ const sessionFields = fc.record(
   { session_type: fc.constantFrom('language', 'mentorship'), rating: fc.integer({ min: 2, max: 10 }).map((n) => n / 2) },
   { requiredKeys: ['session_type'] },
 );
-const scoreFields = fc.record({ dimension: fc.constantFrom('language_comfort', 'confidence'), score: fc.integer({ min: 0, max: 10 }).map((n) => n / 10) });
-const enrollmentFields = fc.record({ program_type: fc.constantFrom('buddy', 'language'), status: fc.constantFrom('active', 'completed', 'dropped') });
+const scoreFields = fc.record({
+  dimension: fc.constantFrom('language_comfort', 'confidence'),
+  score: fc.integer({ min: 0, max: 10 }).map((n) => n / 10),
+});
+const enrollmentFields = fc.record({
+  program_type: fc.constantFrom('buddy', 'language'),
+  status: fc.constantFrom('active', 'completed', 'dropped'),
+});
 
 const ctxArb: fc.Arbitrary<ParticipantContext> = fc
   .record({
@@ -94,15 +100,27 @@ const { condition: conditionArb } = fc.letrec<{ condition: Condition }>((tie) =>
   condition: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     leaf,
-    fc.record({ type: fc.constantFrom('all_of' as const, 'any_of' as const), conditions: fc.array(tie('condition'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({
+      type: fc.constantFrom('all_of' as const, 'any_of' as const),
+      conditions: fc.array(tie('condition'), { minLength: 1, maxLength: 3 }),
+    }),
     fc.record({ type: fc.constant('not' as const), condition: tie('condition') }),
   ),
 }));
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  fc.record({ type: fc.constant('set_flag' as const), flag: fc.constantFrom('a', 'b'), value: maybe(fc.boolean()), expires_in: maybe(fc.constantFrom('6 hours', '2 days')) }),
+  fc.record({
+    type: fc.constant('set_flag' as const),
+    flag: fc.constantFrom('a', 'b'),
+    value: maybe(fc.boolean()),
+    expires_in: maybe(fc.constantFrom('6 hours', '2 days')),
+  }),
   fc.record({ type: fc.constant('clear_flag' as const), flag: fc.constantFrom('a', 'b') }),
-  fc.record({ type: fc.constant('emit_event' as const), event: fc.constant(MILESTONE_EVENT), payload: fc.record({ milestone: fc.constantFrom('m1', 'm2') }) }),
+  fc.record({
+    type: fc.constant('emit_event' as const),
+    event: fc.constant(MILESTONE_EVENT),
+    payload: fc.record({ milestone: fc.constantFrom('m1', 'm2') }),
+  }),
   fc.record({ type: fc.constant('emit_event' as const), event: fc.constant('journey.custom.x'), payload: fc.constant({ n: 1 }) }),
 );
 
@@ -146,7 +164,15 @@ describe('the generators make valid rules', () => {
 describe('logical laws', () => {
   const params = { numRuns: 300 };
   it('not(not c) ≡ c', () => {
-    fc.assert(fc.property(conditionArb, ctxArb, nowArb, (c, ctx, now) => holds({ type: 'not', condition: { type: 'not', condition: c } }, ctx, now) === holds(c, ctx, now)), params);
+    fc.assert(
+      fc.property(
+        conditionArb,
+        ctxArb,
+        nowArb,
+        (c, ctx, now) => holds({ type: 'not', condition: { type: 'not', condition: c } }, ctx, now) === holds(c, ctx, now),
+      ),
+      params,
+    );
   });
   it('all_of [c] ≡ c ≡ any_of [c]', () => {
     fc.assert(
@@ -163,8 +189,10 @@ describe('logical laws', () => {
         const na: Condition = { type: 'not', condition: a };
         const nb: Condition = { type: 'not', condition: b };
         return (
-          holds({ type: 'not', condition: { type: 'all_of', conditions: [a, b] } }, ctx, now) === holds({ type: 'any_of', conditions: [na, nb] }, ctx, now) &&
-          holds({ type: 'not', condition: { type: 'any_of', conditions: [a, b] } }, ctx, now) === holds({ type: 'all_of', conditions: [na, nb] }, ctx, now)
+          holds({ type: 'not', condition: { type: 'all_of', conditions: [a, b] } }, ctx, now) ===
+            holds({ type: 'any_of', conditions: [na, nb] }, ctx, now) &&
+          holds({ type: 'not', condition: { type: 'any_of', conditions: [a, b] } }, ctx, now) ===
+            holds({ type: 'all_of', conditions: [na, nb] }, ctx, now)
         );
       }),
       params,
@@ -239,7 +267,9 @@ describe('evaluation laws', () => {
   it('priority: the order of rules in the input never changes the decision', () => {
     fc.assert(
       fc.property(
-        rulesArb.chain((docs) => fc.tuple(fc.constant(docs), fc.shuffledSubarray(docs, { minLength: docs.length, maxLength: docs.length }))),
+        rulesArb.chain((docs) =>
+          fc.tuple(fc.constant(docs), fc.shuffledSubarray(docs, { minLength: docs.length, maxLength: docs.length })),
+        ),
         historyArb,
         ctxArb,
         ([docs, shuffled], history, ctx) => {
@@ -281,4 +311,3 @@ describe('evaluation laws', () => {
     );
   });
 });
-

@@ -10,7 +10,8 @@ import { EVALUATE_RESPONSE_SCHEMA, EXPLAIN_RESPONSE_SCHEMA } from './evaluation.
 function parseAsOf(asOf: string | undefined): number | undefined {
   if (asOf === undefined) return undefined;
   const t = Date.parse(asOf);
-  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(asOf)) throw invalid('asOf must be an ISO-8601 time', [{ path: 'asOf', reason: 'must be an ISO-8601 date-time' }]);
+  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(asOf))
+    throw invalid('asOf must be an ISO-8601 time', [{ path: 'asOf', reason: 'must be an ISO-8601 date-time' }]);
   return t;
 }
 
@@ -34,16 +35,20 @@ export class EvaluationController {
   @ApiResponse({ status: 200, schema: EVALUATE_RESPONSE_SCHEMA })
   @ApiResponse({ status: 400, schema: PROBLEM_SCHEMA })
   async evaluate(@Param('userId', UuidPipe) userId: string, @Query('dryRun') dryRun?: string, @Query('asOf') asOf?: string) {
-    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') throw invalid('dryRun must be true or false', [{ path: 'dryRun', reason: 'must be true or false' }]);
+    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false')
+      throw invalid('dryRun must be true or false', [{ path: 'dryRun', reason: 'must be true or false' }]);
     const dry = dryRun === 'true';
-    if (asOf !== undefined && !dry) throw invalid('asOf is only allowed with dryRun=true', [{ path: 'asOf', reason: 'only allowed with dryRun=true' }]);
+    if (asOf !== undefined && !dry)
+      throw invalid('asOf is only allowed with dryRun=true', [{ path: 'asOf', reason: 'only allowed with dryRun=true' }]);
     return this.evaluation.evaluateNow(userId, { dryRun: dry, asOf: parseAsOf(asOf) });
   }
 
   @Get('rules/:id/explain/:userId')
   @ApiTags('rules')
   @RequireRole('reader')
-  @ApiOperation({ summary: 'Why a rule does or does not match a participant, condition by condition, and when time alone will change that' })
+  @ApiOperation({
+    summary: 'Why a rule does or does not match a participant, condition by condition, and when time alone will change that',
+  })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 instant (default: now)' })
   @ApiResponse({ status: 200, schema: EXPLAIN_RESPONSE_SCHEMA })
   @ApiResponse({ status: 404, schema: PROBLEM_SCHEMA })

@@ -131,7 +131,8 @@ export class EvaluationService {
         });
       }
       for (const o of d.ownerChanges) owners.push({ userId: d.userId, ...o });
-      for (const m of d.milestones) milestones.push({ userId: d.userId, milestone: m.milestone, ruleId: m.ruleId, metadata: m.metadata, at: now });
+      for (const m of d.milestones)
+        milestones.push({ userId: d.userId, milestone: m.milestone, ruleId: m.ruleId, metadata: m.metadata, at: now });
       for (const e of d.events) envelopes.push(outputEnvelope(e.type, e.data, now, cause));
       const p = participants.get(d.userId)!;
       // Rules not active now keep their remembered state: re-activating one is no fresh edge for those who matched.

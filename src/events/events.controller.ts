@@ -22,7 +22,8 @@ export function validateBatch(body: unknown): EventEnvelope[] {
     if (r.ok) events.push(r.event);
     else problems.push(...r.problems.map((p) => ({ index, ...p })));
   });
-  if (problems.length) throw invalid(`${new Set(problems.map((p) => p.index)).size} of ${list.length} events are invalid; nothing was stored`, problems);
+  if (problems.length)
+    throw invalid(`${new Set(problems.map((p) => p.index)).size} of ${list.length} events are invalid; nothing was stored`, problems);
   return events;
 }
 
@@ -43,7 +44,10 @@ export class EventsController {
   @ApiBody({ schema: { oneOf: [ref('EventEnvelope'), { type: 'array', items: ref('EventEnvelope'), maxItems: MAX_BATCH }] } })
   @ApiResponse({
     status: 200,
-    schema: { type: 'object', properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' }, pending: { type: 'integer' } } },
+    schema: {
+      type: 'object',
+      properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' }, pending: { type: 'integer' } },
+    },
   })
   @ApiResponse({ status: 400, description: 'Invalid events: index, path and reason of each problem', schema: PROBLEM_SCHEMA })
   async post(@Body() body: unknown) {

@@ -80,13 +80,18 @@ export class FlagsRepository {
   async loadStates(tx: EntityManager, userIds: string[]): Promise<Map<string, Record<string, FlagState>>> {
     const out = new Map<string, Record<string, FlagState>>();
     if (userIds.length === 0) return out;
-    const rows: { user_id: string; flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await tx.query(
-      `SELECT user_id, flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = ANY($1::uuid[])`,
-      [userIds],
-    );
+    const rows: { user_id: string; flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] =
+      await tx.query(`SELECT user_id, flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = ANY($1::uuid[])`, [
+        userIds,
+      ]);
     for (const r of rows) {
       const flags = out.get(r.user_id) ?? {};
-      flags[r.flag] = { value: r.value, setByRule: r.set_by_rule, setAt: r.set_at.getTime(), expiresAt: r.expires_at ? r.expires_at.getTime() : null };
+      flags[r.flag] = {
+        value: r.value,
+        setByRule: r.set_by_rule,
+        setAt: r.set_at.getTime(),
+        expiresAt: r.expires_at ? r.expires_at.getTime() : null,
+      };
       out.set(r.user_id, flags);
     }
     return out;
@@ -104,7 +109,14 @@ export class FlagsRepository {
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::text[], $5::timestamptz[], $6::timestamptz[])
        ON CONFLICT (user_id, flag) DO UPDATE SET value = EXCLUDED.value, set_by_rule = EXCLUDED.set_by_rule,
          set_at = EXCLUDED.set_at, expires_at = EXCLUDED.expires_at`,
-      [cur.map((c) => c.userId), cur.map((c) => c.flag), cur.map((c) => c.value), cur.map((c) => c.ruleId), cur.map((c) => iso(c.at)), cur.map((c) => iso(c.expiresAt))],
+      [
+        cur.map((c) => c.userId),
+        cur.map((c) => c.flag),
+        cur.map((c) => c.value),
+        cur.map((c) => c.ruleId),
+        cur.map((c) => iso(c.at)),
+        cur.map((c) => iso(c.expiresAt)),
+      ],
     );
     await tx.query(
       `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at)

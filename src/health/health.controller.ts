@@ -11,7 +11,10 @@ export class HealthController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Liveness and readiness: the database answers' })
-  @ApiResponse({ status: 200, schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' }, checks: { type: 'object' } } } })
+  @ApiResponse({
+    status: 200,
+    schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' }, checks: { type: 'object' } } },
+  })
   @ApiResponse({ status: 503 })
   async health() {
     const database = await this.db.query('SELECT 1').then(

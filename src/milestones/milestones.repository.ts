@@ -13,7 +13,12 @@ interface Row {
   triggered_by_rule: string;
   metadata: Record<string, unknown>;
 }
-const toRow = (r: Row): MilestoneRow => ({ milestone: r.milestone, reachedAt: r.reached_at, triggeredByRule: r.triggered_by_rule, metadata: r.metadata });
+const toRow = (r: Row): MilestoneRow => ({
+  milestone: r.milestone,
+  reachedAt: r.reached_at,
+  triggeredByRule: r.triggered_by_rule,
+  metadata: r.metadata,
+});
 
 @Injectable()
 export class MilestonesRepository {
@@ -51,7 +56,10 @@ export class MilestonesRepository {
   }
 
   /** Records milestones; those already reached are left as they were. Returns the ones recorded now. */
-  async insertMany(tx: EntityManager, rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number }[]): Promise<Set<string>> {
+  async insertMany(
+    tx: EntityManager,
+    rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number }[],
+  ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { user_id: string; milestone: string }[] = await tx.query(
       `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata)

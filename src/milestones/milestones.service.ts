@@ -18,7 +18,11 @@ export class MilestonesService {
   }
 
   /** Records a milestone by hand, once; a repeat returns the milestone already reached. */
-  async reachManually(userId: string, milestone: string, metadata: Record<string, unknown>): Promise<{ created: boolean; milestone: MilestoneRow }> {
+  async reachManually(
+    userId: string,
+    milestone: string,
+    metadata: Record<string, unknown>,
+  ): Promise<{ created: boolean; milestone: MilestoneRow }> {
     return this.db.transaction(async (tx) => {
       const now = Date.now();
       await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`milestone:${userId}:${milestone}`]);

@@ -20,7 +20,12 @@ export class OutboxRepository {
     await tx.query(
       `INSERT INTO journey_outbox (event_id, type, user_id, envelope)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[])`,
-      [envelopes.map((e) => e.id), envelopes.map((e) => e.type), envelopes.map((e) => e.data.userId), envelopes.map((e) => JSON.stringify(e))],
+      [
+        envelopes.map((e) => e.id),
+        envelopes.map((e) => e.type),
+        envelopes.map((e) => e.data.userId),
+        envelopes.map((e) => JSON.stringify(e)),
+      ],
     );
   }
 

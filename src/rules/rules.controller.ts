@@ -22,7 +22,10 @@ export class RulesController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: 'List all rules (active and inactive), highest priority first' })
-  @ApiResponse({ status: 200, schema: { type: 'object', properties: { rules: { type: 'array', items: RULE_RESPONSE_SCHEMA }, count: { type: 'integer' } } } })
+  @ApiResponse({
+    status: 200,
+    schema: { type: 'object', properties: { rules: { type: 'array', items: RULE_RESPONSE_SCHEMA }, count: { type: 'integer' } } },
+  })
   async list() {
     const rules = (await this.rules.list()).map(toRuleResponse);
     return { rules, count: rules.length };

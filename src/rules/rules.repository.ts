@@ -89,7 +89,10 @@ export class RulesRepository {
   }
 
   async delete(ruleId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(`WITH d AS (DELETE FROM journey_rules WHERE rule_id = $1 RETURNING rule_id) SELECT rule_id FROM d`, [ruleId]);
+    const rows: unknown[] = await this.db.query(
+      `WITH d AS (DELETE FROM journey_rules WHERE rule_id = $1 RETURNING rule_id) SELECT rule_id FROM d`,
+      [ruleId],
+    );
     return rows.length > 0;
   }
 

@@ -52,9 +52,11 @@ export class RulesService {
 
   /** A partial update, validated as a whole after merging. */
   async update(ruleId: string, patch: unknown, by: string): Promise<{ rule: StoredRule; warnings: Problem[] }> {
-    if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw invalid('the body must be a JSON object', [{ path: '', reason: 'must be an object' }]);
+    if (!patch || typeof patch !== 'object' || Array.isArray(patch))
+      throw invalid('the body must be a JSON object', [{ path: '', reason: 'must be an object' }]);
     const p = patch as Partial<RuleDocument>;
-    if (p.id !== undefined && p.id !== ruleId) throw invalid('the rule id cannot change', [{ path: 'id', reason: `must be ${ruleId} (the id in the path)` }]);
+    if (p.id !== undefined && p.id !== ruleId)
+      throw invalid('the rule id cannot change', [{ path: 'id', reason: `must be ${ruleId} (the id in the path)` }]);
     const rule = await this.db.transaction(async (tx) => {
       const existing = await this.rules.lockById(tx, ruleId);
       if (!existing) throw notFound(`rule ${ruleId} does not exist`);
@@ -126,7 +128,10 @@ export class RulesService {
       for (const [flag, action] of mine.flagActions) {
         const theirs = other.flagActions.get(flag);
         if (theirs && theirs.value !== action.value) {
-          warnings.push({ path: 'priority', reason: `rule ${other.id} has the same priority and sets ${flag} to ${theirs.value}; the order between them falls to their ids` });
+          warnings.push({
+            path: 'priority',
+            reason: `rule ${other.id} has the same priority and sets ${flag} to ${theirs.value}; the order between them falls to their ids`,
+          });
         }
       }
     }

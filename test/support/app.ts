@@ -1,0 +1,84 @@
+/**
+ * Starts the real application for a test: real HTTP, the real migrations, and either PGlite
+ * (default) or a fresh database on the PostgreSQL at TEST_PG_URL.
+ */
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.js';
+import { loadConfig, type AppConfig } from '../../src/config/config.js';
+
+export const KEYS = { admin: 'admin-key-123456', service: 'service-key-123456', reader: 'reader-key-123456' };
+export const TEST_PG_URL = process.env.TEST_PG_URL;
+export const TEST_KAFKA_BROKERS = process.env.TEST_KAFKA_BROKERS;
+export const backend = TEST_PG_URL ? 'PostgreSQL' : 'PGlite';
+
+/** A fresh, empty database on the test PostgreSQL server; dropped by the returned function. */
+export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `journey_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_PG_URL!);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_PG_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  db: DataSource;
+  http: ReturnType<typeof request>;
+  /** supertest with a role's key */
+  as(role: keyof typeof KEYS): {
+    get: (url: string) => request.Test;
+    post: (url: string) => request.Test;
+    put: (url: string) => request.Test;
+    delete: (url: string) => request.Test;
+  };
+  close(): Promise<void>;
+}
+
+export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = TEST_PG_URL ? await freshDatabase() : undefined;
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    JOURNEY_DATA_DIR: ':memory:',
+    JOURNEY_API_KEYS: `admin:${KEYS.admin},service:${KEYS.service},reader:${KEYS.reader}`,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.init();
+  const server = app.getHttpServer();
+  const http = request(server);
+  const auth = (role: keyof typeof KEYS) => (t: request.Test) => t.set('Authorization', `Bearer ${KEYS[role]}`);
+  return {
+    app,
+    config,
+    db: app.get(DataSource),
+    http,
+    as: (role) => ({
+      get: (url) => auth(role)(http.get(url)),
+      post: (url) => auth(role)(http.post(url)),
+      put: (url) => auth(role)(http.put(url)),
+      delete: (url) => auth(role)(http.delete(url)),
+    }),
+    async close() {
+      await app.close();
+      await database?.drop();
+    },
+  };
+}
