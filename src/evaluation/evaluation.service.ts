@@ -86,11 +86,9 @@ export class EvaluationService {
   async evaluateUsers(tx: EntityManager, userIds: string[], opts: EvaluateOptions): Promise<Decision[]> {
     if (userIds.length === 0) return [];
     const { ruleSet } = opts;
-    const [participants, flagStates, reached] = await Promise.all([
-      this.context.loadParticipants(tx, userIds),
-      this.flags.loadStates(tx, userIds),
-      this.milestones.loadNames(tx, userIds),
-    ]);
+    const participants = await this.context.loadParticipants(tx, userIds);
+    const flagStates = await this.flags.loadStates(tx, userIds);
+    const reached = await this.milestones.loadNames(tx, userIds);
     const decisions: Decision[] = [];
     for (const userId of userIds) {
       const p = participants.get(userId)!;
