@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 
 async function main(): Promise<void> {
+  // A .env file beside the service, if any, fills in what the environment does not set.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
     config = loadConfig();
