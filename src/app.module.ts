@@ -1,8 +1,11 @@
 import { CacheModule } from '@nestjs/cache-manager';
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { RateLimitMiddleware } from './auth/rate-limit.js';
+import { BackfillModule } from './backfill/backfill.module.js';
 import { GlobalExceptionFilter } from './common/exception.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { ContextModule } from './context/context.module.js';
@@ -11,8 +14,11 @@ import { EvaluationModule } from './evaluation/evaluation.module.js';
 import { EventsModule } from './events/events.module.js';
 import { FlagsModule } from './flags/flags.module.js';
 import { HealthModule } from './health/health.module.js';
+import { KafkaModule } from './kafka/kafka.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { MilestonesModule } from './milestones/milestones.module.js';
 import { RulesModule } from './rules/rules.module.js';
+import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { loggerOptions } from './common/logger.js';
 
 @Global()
@@ -24,27 +30,37 @@ class ConfigModule {
 }
 
 @Module({})
-export class AppModule {
-  static with(config: AppConfig): DynamicModule {
+export class AppModule implements NestModule {
+  static with(config: AppConfig, logStream?: DestinationStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.of(config),
-        LoggerModule.forRoot(loggerOptions(config)),
+        LoggerModule.forRoot(loggerOptions(config, logStream)),
         CacheModule.register({ isGlobal: true }),
+        MetricsModule.register({ public: config.metricsPublic }),
         DatabaseModule,
         RulesModule,
         ContextModule,
         FlagsModule,
         MilestonesModule,
         EvaluationModule,
+        BackfillModule,
         EventsModule,
+        KafkaModule,
         HealthModule,
+        SchedulerModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
+        RateLimitMiddleware,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    // After the request logger and the HTTP metrics (registered by their modules first): a 429 is logged and timed.
+    consumer.apply(RateLimitMiddleware).forRoutes('*path');
   }
 }

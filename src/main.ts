@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const app = await createApp(config);
+  await app.startAllMicroservices(); // the Kafka consumer when KAFKA_BROKERS is set; it connects in the background
   await app.listen(config.port, '0.0.0.0');
   console.log(
     `journey engine listening on http://localhost:${config.port} (docs at /docs, ${config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`})`,

@@ -6,7 +6,7 @@ import { APP_CONFIG, type AppConfig, type Role } from '../config/config.js';
 import { DomainError } from '../common/errors.js';
 import { PUBLIC_KEY, RANK, ROLE_KEY } from './roles.js';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+export const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * API keys by role (JOURNEY_API_KEYS): `Authorization: Bearer KEY` or `X-API-Key: KEY`.
@@ -51,7 +51,8 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function presentedKey(req: Request): string | undefined {
+/** The key a request presents, whether or not it is a known one. */
+export function presentedKey(req: Request): string | undefined {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
   const x = req.headers['x-api-key'];

@@ -32,10 +32,14 @@ export class GlobalExceptionFilter implements ExceptionFilter {
     } else if (exception instanceof HttpException) {
       status = exception.getStatus();
       const r = exception.getResponse();
-      body = { message: typeof r === 'string' ? r : ((r as { message?: unknown }).message ?? exception.message) };
+      const message = typeof r === 'string' ? r : ((r as { message?: unknown }).message ?? exception.message);
+      // A 400 always says why (Nest reports a malformed JSON body as a BadRequestException).
+      const reason = typeof message === 'string' ? message : JSON.stringify(message);
+      body = { message, ...(status === 400 ? { problems: [{ path: '', reason }] } : {}) };
     } else if (isBodyParserError(exception)) {
       status = exception.status;
-      body = { message: exception.type === 'entity.parse.failed' ? `malformed JSON: ${exception.message}` : exception.message };
+      const message = exception.type === 'entity.parse.failed' ? `malformed JSON: ${exception.message}` : exception.message;
+      body = { message, problems: [{ path: '', reason: message }] };
     } else {
       const requestId = String(req.id ?? randomUUID());
       this.logger.error({ err: exception, requestId, path: req.url }, 'unhandled error');

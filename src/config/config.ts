@@ -19,10 +19,37 @@ export interface AppConfig {
   rulesCacheTtlMs: number;
   contextCacheTtlMs: number;
   bodyLimit: string;
-  kafka?: { brokers: string[]; groupId: string; clientId: string };
+  kafka?: KafkaConfig;
   schedulerIntervalMs: number;
   reconcileIntervalMs: number;
   seedDir: string;
+  /** Origins allowed by CORS (JOURNEY_CORS_ORIGINS, `*` for any); CORS is off when absent. */
+  corsOrigins?: string[];
+  /** Requests per API key (or IP without one) per window; limit 0 turns throttling off. */
+  rateLimit: { limit: number; ttlMs: number };
+  /** GET /metrics without a key (JOURNEY_METRICS_PUBLIC, default true); false: reader key. */
+  metricsPublic: boolean;
+  /** Participants re-evaluated per transaction by a rule's backfill; 0 turns backfills off. */
+  backfillBatchSize: number;
+}
+
+/** Kafka (KAFKA_BROKERS set): the consumer of the input topics and the outbox relay. */
+export interface KafkaConfig {
+  brokers: string[];
+  groupId: string;
+  clientId: string;
+  /** Prefixes every topic consumed and published (JOURNEY_KAFKA_TOPIC_PREFIX): shared brokers, tests. */
+  topicPrefix: string;
+  /** Partitions of the topics the service creates when they are missing. */
+  topicPartitions: number;
+  /** At most this many events per ingest transaction; a larger Kafka batch is split. */
+  chunkSize: number;
+  /** Partitions processed at the same time by one instance (each serially, in offset order). */
+  concurrency: number;
+  /** Pause of the outbox relay when it found nothing more to publish. */
+  relayIntervalMs: number;
+  /** Outbox rows per relay transaction. */
+  relayBatchSize: number;
 }
 
 export class ConfigError extends Error {}
@@ -35,6 +62,28 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}: must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = int(env, name, fallback);
+  if (n < 1) throw new ConfigError(`${name}: must be a positive integer, got "${env[name]}"`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name}: must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
+/** A comma-separated list; undefined when it names nothing. */
+function list(raw: string | undefined): string[] | undefined {
+  const items = raw
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items?.length ? items : undefined;
 }
 
 export function parseApiKeys(raw: string | undefined): { key: string; role: Role }[] {
@@ -70,11 +119,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     contextCacheTtlMs: int(env, 'JOURNEY_CONTEXT_CACHE_TTL_MS', 300_000),
     bodyLimit: env.JOURNEY_BODY_LIMIT || '1mb',
     kafka: brokers?.length
-      ? { brokers, groupId: env.JOURNEY_KAFKA_GROUP || 'journey-engine', clientId: env.JOURNEY_KAFKA_CLIENT_ID || 'journey-engine' }
+      ? {
+          brokers,
+          groupId: env.JOURNEY_KAFKA_GROUP || 'journey-engine',
+          clientId: env.JOURNEY_KAFKA_CLIENT_ID || 'journey-engine',
+          topicPrefix: env.JOURNEY_KAFKA_TOPIC_PREFIX ?? '',
+          topicPartitions: positive(env, 'KAFKA_TOPIC_PARTITIONS', 4),
+          chunkSize: positive(env, 'JOURNEY_KAFKA_CHUNK_SIZE', 1000),
+          concurrency: positive(env, 'JOURNEY_KAFKA_CONCURRENCY', 1),
+          relayIntervalMs: positive(env, 'JOURNEY_RELAY_INTERVAL_MS', 200),
+          relayBatchSize: positive(env, 'JOURNEY_RELAY_BATCH_SIZE', 500),
+        }
       : undefined,
     schedulerIntervalMs: int(env, 'JOURNEY_SCHEDULER_INTERVAL_MS', 1000),
     reconcileIntervalMs: int(env, 'JOURNEY_RECONCILE_INTERVAL_MS', 3_600_000),
     seedDir: resolve(env.JOURNEY_SEED_DIR || 'seeds'),
+    corsOrigins: list(env.JOURNEY_CORS_ORIGINS),
+    rateLimit: { limit: int(env, 'JOURNEY_RATE_LIMIT', 6000), ttlMs: positive(env, 'JOURNEY_RATE_TTL_MS', 60_000) },
+    metricsPublic: bool(env, 'JOURNEY_METRICS_PUBLIC', true),
+    backfillBatchSize: int(env, 'JOURNEY_BACKFILL_BATCH_SIZE', 1000),
   };
 }
 

@@ -23,8 +23,8 @@ export interface StoredRecord {
 }
 
 type D = Record<string, unknown>;
-/** Record keys are validated strings (EVENTS.md ids). */
-const s = (v: unknown) => v as string | undefined;
+/** Record keys as strings (validated events carry string ids; anything else is stringified). */
+const s = (v: unknown) => (v === undefined || typeof v === 'string' ? v : JSON.stringify(v));
 
 const PROJECTIONS: Record<EventType, (d: D) => { owner: Owner; patch: RecordPatch }> = {
   'buddy.match.created': (d) => ({

@@ -94,11 +94,52 @@ function problemsOf(errors: ErrorObject[] | null | undefined, prefix = ''): Prob
   return out;
 }
 
+/** Deepest nesting of objects and arrays accepted anywhere in an input (PostgreSQL's jsonb parser recurses). */
+export const MAX_JSON_DEPTH = 32;
+// A NUL, or a UTF-16 surrogate without its pair: PostgreSQL text and jsonb cannot hold either.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
+
+/**
+ * What JSON Schema cannot say about free-form values (unknown event fields, emit_event payloads) that are
+ * stored as they are: no NUL or unpaired surrogate in any string or key, no nesting past MAX_JSON_DEPTH.
+ * Iterative, so a hostile nesting cannot exhaust the stack; stops at the first few problems.
+ */
+export function storageProblems(input: unknown, prefix = ''): Problem[] {
+  const problems: Problem[] = [];
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: prefix, depth: 0 }];
+  while (stack.length && problems.length < 10) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (unstorable(value)) problems.push({ path, reason: 'contains a NUL character or an unpaired UTF-16 surrogate' });
+    } else if (value && typeof value === 'object') {
+      if (depth >= MAX_JSON_DEPTH) {
+        problems.push({ path, reason: `is nested more than ${MAX_JSON_DEPTH} levels deep` });
+        continue;
+      }
+      if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: `${path}[${i}]`, depth: depth + 1 }));
+      else
+        for (const [k, v] of Object.entries(value)) {
+          if (unstorable(k))
+            problems.push({
+              // Shown escaped: the key itself is what cannot be stored (or printed).
+              path: join(path, JSON.stringify(k).slice(1, -1)),
+              reason: 'this key contains a NUL character or an unpaired UTF-16 surrogate',
+            });
+          stack.push({ value: v, path: join(path, k), depth: depth + 1 });
+        }
+    }
+  }
+  return problems;
+}
+
 export function validateEvent(input: unknown): { ok: true; event: EventEnvelope } | { ok: false; problems: Problem[] } {
   if (!validateEnvelopeFn(input)) return { ok: false, problems: problemsOf(validateEnvelopeFn.errors) };
   const env = input as unknown as EventEnvelope;
   const validateData = validateDataFns[env.type];
   if (!validateData(env.data)) return { ok: false, problems: problemsOf(validateData.errors, 'data') };
+  const unstorable = storageProblems(env);
+  if (unstorable.length) return { ok: false, problems: unstorable };
   return { ok: true, event: env };
 }
 
@@ -213,7 +254,7 @@ export function validateRule(input: unknown): RuleValidation {
     };
   if (!validateRuleFn(input)) return { ok: false, problems: problemsOf(validateRuleFn.errors), warnings: [] };
   const rule = input as unknown as RuleDocument;
-  const problems: Problem[] = [];
+  const problems: Problem[] = storageProblems(rule);
   rule.conditions.forEach((c, i) => checkCondition(c, `conditions[${i}]`, problems));
   rule.actions.forEach((a, i) => {
     if (a.type === 'emit_event' && a.event === MILESTONE_EVENT) {

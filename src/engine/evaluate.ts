@@ -3,7 +3,7 @@
  * a decision out. Pure: no I/O, no clock, no randomness.
  */
 import { FLAG_EVENT, MILESTONE_EVENT, type EmitEventAction, type RuleDocument } from '../contracts/rule.js';
-import { compileCondition, type CompiledCondition, type ConditionTrace } from './conditions.js';
+import { compileCondition, newPass, type CompiledCondition, type ConditionTrace } from './conditions.js';
 import { parseDuration } from './duration.js';
 import type { Change, Decision, EmittedEvent, FlagChange, FlagState, ParticipantContext, ParticipantState } from './types.js';
 
@@ -56,18 +56,53 @@ export function byPrecedence(a: { priority: number; id: string }, b: { priority:
 export class RuleSet {
   readonly rules: readonly CompiledRule[];
   readonly byId: ReadonlyMap<string, CompiledRule>;
+  /** The rules' ids, in order. */
+  readonly ids: readonly string[];
+  /** Rule id → its index in `rules`. */
+  readonly positions: ReadonlyMap<string, number>;
+  /** Each rule's flag actions, by index, as a list. */
+  readonly flagActions: readonly (readonly [string, FlagAction])[][];
+  /** Every rule's conditions that time alone can change: the only ones asked for the next due instant. */
+  readonly timed: readonly CompiledCondition[];
   constructor(rules: CompiledRule[]) {
     this.rules = [...rules].sort(byPrecedence);
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
+    this.ids = this.rules.map((r) => r.id);
+    this.positions = new Map(this.ids.map((id, i) => [id, i]));
+    this.flagActions = this.rules.map((r) => [...r.flagActions]);
+    this.timed = this.rules.flatMap((r) => r.conditions.filter((c) => c.timed));
   }
   static of(docs: RuleDocument[]): RuleSet {
     return new RuleSet(docs.filter((d) => d.active !== false).map((d) => compileRule(d)));
   }
 }
 
-export function matches(rule: CompiledRule, ctx: ParticipantContext, now: number): boolean {
-  for (const c of rule.conditions) if (!c.test(ctx, now)) return false;
+export function matches(rule: CompiledRule, ctx: ParticipantContext, now: number, pass?: number): boolean {
+  for (const c of rule.conditions) if (!c.test(ctx, now, pass)) return false;
   return true;
+}
+
+const traces = (rule: CompiledRule, ctx: ParticipantContext, now: number): ConditionTrace[] =>
+  rule.conditions.map((c, i) => c.explain(ctx, now, `conditions[${i}]`));
+
+/** Steps of the walk in `nextChange`: each is one instant where some condition could change. */
+const MAX_STEPS = 1_000;
+
+/**
+ * The first instant after `now` at which the rule's result flips by time alone; null if never.
+ * Conditions only change at their `next` instants, so walking those finds it exactly: a time
+ * condition becoming true does not flip a rule that still lacks records. (A walk that runs out of
+ * steps answers with the last instant it checked: the flip is no earlier.)
+ */
+export function nextChange(rule: CompiledRule, ctx: ParticipantContext, now: number): number | null {
+  const initial = matches(rule, ctx, now);
+  let t = now;
+  for (let i = 0; i < MAX_STEPS; i++) {
+    t = Math.min(...rule.conditions.map((c) => c.next(ctx, t)));
+    if (!Number.isFinite(t)) return null;
+    if (matches(rule, ctx, t) !== initial) return t;
+  }
+  return t;
 }
 
 export function explainRule(
@@ -75,32 +110,37 @@ export function explainRule(
   ctx: ParticipantContext,
   now: number,
 ): { matched: boolean; conditions: ConditionTrace[]; nextChangeAt: number | null } {
-  const conditions = rule.conditions.map((c, i) => c.explain(ctx, now, `conditions[${i}]`));
-  const next = Math.min(...rule.conditions.map((c) => c.next(ctx, now)));
-  return { matched: conditions.every((t) => t.result), conditions, nextChangeAt: Number.isFinite(next) ? next : null };
+  const conditions = traces(rule, ctx, now);
+  return { matched: conditions.every((t) => t.result), conditions, nextChangeAt: nextChange(rule, ctx, now) };
 }
+
+const MATCHES = 1;
+const RISES = 2;
 
 const flagIsSet = (f: { value: boolean; expiresAt: number | null } | undefined, now: number) =>
   !!f && f.value && (f.expiresAt === null || f.expiresAt > now);
 
 export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: ParticipantState, now: number): Decision {
   const userId = ctx.userId;
-  const matched: Record<string, boolean> = {};
+  const all = rules.rules;
+  // By rule index: MATCHES when it matches now, RISES when it also starts to match now.
+  const hit = new Uint8Array(all.length);
   const triggeredRules: string[] = [];
-  const rising = new Set<string>();
-  for (const r of rules.rules) {
-    const m = matches(r, ctx, now);
-    matched[r.id] = m;
-    if (m) {
-      triggeredRules.push(r.id);
-      if (!state.matched[r.id]) rising.add(r.id);
-    }
+  const pass = newPass();
+  for (let i = 0; i < all.length; i++) {
+    const r = all[i];
+    if (!matches(r, ctx, now, pass)) continue;
+    hit[i] = state.matched[r.id] ? MATCHES : RISES;
+    triggeredRules.push(r.id);
   }
 
   // Current effective flag values; expired flags are cleared first.
+  const flags = state.flags;
+  const flagNames = Object.keys(flags);
   const current = new Map<string, { value: boolean; owner: string }>();
   const flagChanges: FlagChange[] = [];
-  for (const [flag, f] of Object.entries(state.flags)) {
+  for (const flag of flagNames) {
+    const f = flags[flag];
     if (f.value && f.expiresAt !== null && f.expiresAt <= now) {
       flagChanges.push({
         flag,
@@ -115,16 +155,17 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     current.set(flag, { value: flagIsSet(f, now), owner: f.setByRule });
   }
 
-  const trace = (r: CompiledRule) => ({ ruleId: r.id, ruleVersion: r.version, conditions: explainRule(r, ctx, now).conditions });
+  const trace = (r: CompiledRule) => ({ ruleId: r.id, ruleVersion: r.version, conditions: traces(r, ctx, now) });
 
   // Per flag, the highest-precedence matching rule with an action on it decides; it acts only on its rising edge.
   const decided = new Set<string>();
-  for (const r of rules.rules) {
-    if (!matched[r.id]) continue;
-    for (const [flag, action] of r.flagActions) {
+  for (let i = 0; i < all.length; i++) {
+    if (hit[i] === 0) continue;
+    const r = all[i];
+    for (const [flag, action] of rules.flagActions[i]) {
       if (decided.has(flag)) continue;
       decided.add(flag);
-      if (!rising.has(r.id)) continue;
+      if (hit[i] !== RISES) continue;
       const before = current.get(flag);
       const was = before?.value ?? false;
       if (was === action.value) continue;
@@ -145,9 +186,10 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   const ownerChanges: { flag: string; ruleId: string }[] = [];
   for (const [flag, f] of current) {
     if (!f.value) continue;
-    const owner = rules.byId.get(f.owner);
-    if (!owner || matched[owner.id] || owner.sticky) continue;
-    const holder = rules.rules.find((r) => matched[r.id] && r.flagActions.get(flag)?.value === true);
+    const at = rules.positions.get(f.owner);
+    if (at === undefined || hit[at] !== 0 || all[at].sticky) continue;
+    const owner = all[at];
+    const holder = all.find((r, i) => hit[i] !== 0 && r.flagActions.get(flag)?.value === true);
     if (holder) {
       ownerChanges.push({ flag, ruleId: holder.id });
       f.owner = holder.id;
@@ -181,9 +223,11 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
 
   // Emits run on the rising edge; a milestone is recorded and announced only the first time.
   const milestones: Decision['milestones'] = [];
-  const reached = new Set(state.milestones);
-  for (const r of rules.rules) {
-    if (!rising.has(r.id)) continue;
+  let reached: Set<string> | undefined;
+  for (let i = 0; i < all.length; i++) {
+    const r = all[i];
+    if (hit[i] !== RISES || r.emits.length === 0) continue;
+    reached ??= new Set(state.milestones);
     for (const e of r.emits) {
       const payload = e.payload ?? {};
       if (e.event === MILESTONE_EVENT) {
@@ -201,18 +245,33 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   }
 
   let next = Infinity;
-  for (const r of rules.rules) for (const c of r.conditions) next = Math.min(next, c.next(ctx, now));
+  for (const c of rules.timed) {
+    const t = c.next(ctx, now, pass);
+    if (t < next) next = t;
+  }
   // Expiry of each flag as it stands after this decision: a flag changed now is due only by its new expiry.
   const expiries = new Map<string, number | null>();
-  for (const [flag, f] of Object.entries(state.flags)) expiries.set(flag, f.value ? f.expiresAt : null);
+  for (const flag of flagNames) expiries.set(flag, flags[flag].value ? flags[flag].expiresAt : null);
   for (const c of flagChanges) expiries.set(c.flag, c.expiresAt);
-  for (const e of expiries.values()) if (e !== null && e > now) next = Math.min(next, e);
+  for (const e of expiries.values()) if (e !== null && e > now && e < next) next = e;
 
+  const ids = rules.ids;
   return {
     userId,
-    evaluatedRules: rules.rules.map((r) => r.id),
+    evaluatedRules: ids.slice(),
     triggeredRules,
-    matched,
+    // Built when first read: the service keeps `triggeredRules` and never reads this, and a record
+    // keyed by every rule id costs more to build than evaluating the rules does.
+    get matched(): Record<string, boolean> {
+      const value: Record<string, boolean> = {};
+      for (const id of ids) value[id] = false;
+      for (const id of triggeredRules) value[id] = true;
+      Object.defineProperty(this, 'matched', { value, writable: true, enumerable: true, configurable: true });
+      return value;
+    },
+    set matched(value: Record<string, boolean>) {
+      Object.defineProperty(this, 'matched', { value, writable: true, enumerable: true, configurable: true });
+    },
     flagChanges,
     ownerChanges,
     milestones,

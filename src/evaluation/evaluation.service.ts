@@ -10,6 +10,7 @@ import { ContextRepository } from '../context/context.repository.js';
 import type { RuleSet } from '../engine/evaluate.js';
 import type { Decision } from '../engine/types.js';
 import { FlagsRepository, type FlagWrite } from '../flags/flags.repository.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { MilestonesRepository } from '../milestones/milestones.repository.js';
 import { outputEnvelope } from '../outbox/envelope.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
@@ -42,6 +43,7 @@ export class EvaluationService {
     private readonly flags: FlagsRepository,
     private readonly milestones: MilestonesRepository,
     private readonly outbox: OutboxRepository,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** A manual evaluation of one participant (POST /journey/flags/:userId/evaluate). */
@@ -85,18 +87,32 @@ export class EvaluationService {
   /** Evaluates participants (already locked by the caller) and writes what changed. */
   async evaluateUsers(tx: EntityManager, userIds: string[], opts: EvaluateOptions): Promise<Decision[]> {
     if (userIds.length === 0) return [];
+    const started = performance.now();
     const { ruleSet } = opts;
     const participants = await this.context.loadParticipants(tx, userIds);
     const flagStates = await this.flags.loadStates(tx, userIds);
     const reached = await this.milestones.loadNames(tx, userIds);
     const decisions: Decision[] = [];
+    const fired: string[] = [];
     for (const userId of userIds) {
       const p = participants.get(userId)!;
       const matched = Object.fromEntries(p.matchedRules.map((id) => [id, true]));
       const state = { matched, flags: flagStates.get(userId) ?? {}, milestones: reached.get(userId) ?? new Set<string>() };
-      decisions.push(this.engine.evaluate(ruleSet, p.context, state, opts.now));
+      const decision = this.engine.evaluate(ruleSet, p.context, state, opts.now);
+      fired.push(...decision.triggeredRules.filter((id) => !matched[id]));
+      decisions.push(decision);
     }
-    if (!opts.dryRun) await this.write(tx, decisions, participants, opts);
+    if (!opts.dryRun) {
+      await this.write(tx, decisions, participants, opts);
+      // Counted once written; a transaction the caller rolls back and retries counts again.
+      const seconds = (performance.now() - started) / 1000;
+      this.metrics.evaluated(
+        seconds,
+        userIds.length,
+        fired,
+        decisions.flatMap((d) => d.flagChanges),
+      );
+    }
     return decisions;
   }
 

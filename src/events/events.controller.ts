@@ -6,6 +6,7 @@ import type { EventEnvelope } from '../contracts/events.js';
 import { RequireRole } from '../auth/roles.js';
 import { invalid } from '../common/errors.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { IngestService } from './ingest.service.js';
 
 export const MAX_BATCH = 1000;
@@ -32,7 +33,10 @@ export function validateBatch(body: unknown): EventEnvelope[] {
 @ApiSecurity('api-key')
 @Controller('journey/events')
 export class EventsController {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly metrics: MetricsService,
+  ) {}
 
   @Post()
   @RequireRole('service')
@@ -51,7 +55,14 @@ export class EventsController {
   })
   @ApiResponse({ status: 400, description: 'Invalid events: index, path and reason of each problem', schema: PROBLEM_SCHEMA })
   async post(@Body() body: unknown) {
-    const { accepted, duplicates, pending } = await this.ingest.ingest(validateBatch(body));
+    let events: EventEnvelope[];
+    try {
+      events = validateBatch(body);
+    } catch (e) {
+      this.metrics.rejected(Array.isArray(body) ? body : [body]);
+      throw e;
+    }
+    const { accepted, duplicates, pending } = await this.ingest.ingest(events);
     return { accepted, duplicates, pending };
   }
 }

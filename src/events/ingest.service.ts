@@ -11,12 +11,15 @@ import type { Decision } from '../engine/types.js';
 import { RulesService } from '../rules/rules.service.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
 import { withRetry } from '../database/retry.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 export interface IngestResult {
   accepted: number;
   duplicates: number;
   pending: number;
   decisions: Decision[];
+  /** The events behind each count (applied includes earlier pending events released by this batch). */
+  outcomes: { applied: EventEnvelope[]; duplicate: EventEnvelope[]; pending: EventEnvelope[] };
 }
 
 interface Applied {
@@ -46,6 +49,7 @@ export class IngestService {
     private readonly evaluation: EvaluationService,
     private readonly rules: RulesService,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Ingests validated events; transient database failures are retried with backoff. */
@@ -54,6 +58,7 @@ export class IngestService {
       const ruleSet = await this.rules.activeRuleSet();
       return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet));
     }, this.logger);
+    this.metrics.ingested(result.outcomes);
     const users = new Set(result.decisions.map((d) => d.userId));
     await Promise.all([...users].map((u) => this.cache.del(contextCacheKey(u))));
     return result;
@@ -63,7 +68,8 @@ export class IngestService {
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
     const fresh = await this.context.markProcessed(tx, unique);
     const incoming = unique.filter((e) => fresh.has(e.id));
-    const duplicates = events.length - incoming.length;
+    const kept = new Set(incoming);
+    const duplicates = events.filter((e) => !kept.has(e));
 
     // Serialise with any concurrent batch about the same matches or sessions, so none is left waiting.
     const projected = incoming.map((event) => ({ event, ...project(event) }));
@@ -121,7 +127,13 @@ export class IngestService {
     await this.applyRecords(tx, applied);
 
     const decisions = await this.evaluation.evaluateUsers(tx, [...seen.keys()].sort(), { now, causes, ruleSet });
-    return { accepted: incoming.length, duplicates, pending: waiting.length, decisions };
+    return {
+      accepted: incoming.length,
+      duplicates: duplicates.length,
+      pending: waiting.length,
+      decisions,
+      outcomes: { applied: applied.map((a) => a.event), duplicate: duplicates, pending: waiting.map((w) => w.event) },
+    };
   }
 
   private resolve(owner: Owner, owners: Map<string, string>): string | undefined {

@@ -43,6 +43,21 @@ export class OutboxRepository {
     await tx.query(`UPDATE journey_outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
   }
 
+  /** Marks the unpublished rows whose id lies in one of the ranges (the relay marker's); how many. */
+  async markPublishedInRanges(tx: EntityManager, ranges: readonly (readonly [bigint, bigint])[]): Promise<number> {
+    if (ranges.length === 0) return 0;
+    const [{ n }]: { n: number }[] = await tx.query(
+      `WITH marked AS (
+         UPDATE journey_outbox o SET published_at = now()
+         FROM unnest($1::bigint[], $2::bigint[]) AS r(lo, hi)
+         WHERE o.published_at IS NULL AND o.id BETWEEN r.lo AND r.hi
+         RETURNING o.id
+       ) SELECT count(*)::int AS n FROM marked`,
+      [ranges.map(([lo]) => String(lo)), ranges.map(([, hi]) => String(hi))],
+    );
+    return n;
+  }
+
   async backlog(): Promise<{ count: number; oldest: Date | null }> {
     const [row]: { count: string; oldest: Date | null }[] = await this.db.query(
       `SELECT count(*) AS count, min(created_at) AS oldest FROM journey_outbox WHERE published_at IS NULL`,

@@ -13,6 +13,7 @@ export function parseRuleBody(body: unknown): unknown {
       const [line, col] = [e.linePos?.[0]?.line, e.linePos?.[0]?.col];
       throw invalid('the YAML could not be parsed', [{ path: '', reason: `${e.code} at line ${line}, column ${col}` }]);
     }
-    throw e;
+    // Alias bombs are refused with a ReferenceError ("Excessive alias count…"): the document's fault as well.
+    throw invalid('the YAML could not be read', [{ path: '', reason: (e as Error).message }]);
   }
 }

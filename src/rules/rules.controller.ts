@@ -3,12 +3,26 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecu
 import type { Request } from 'express';
 import { RULE_SCHEMA } from '../contracts/rule.js';
 import { RequireRole } from '../auth/roles.js';
+import { invalid } from '../common/errors.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { RulesService } from './rules.service.js';
-import { RULE_RESPONSE_SCHEMA, RULE_WRITE_RESPONSE_SCHEMA, toRuleResponse, toRuleWriteResponse } from './rules.dto.js';
+import {
+  RULE_RESPONSE_SCHEMA,
+  RULE_VERSIONS_RESPONSE_SCHEMA,
+  RULE_WRITE_RESPONSE_SCHEMA,
+  toRuleResponse,
+  toRuleWriteResponse,
+  toVersionsResponse,
+} from './rules.dto.js';
 import { parseRuleBody, YAML_TYPES } from './rule-body.js';
 
 const by = (req: Request & { role?: string }) => req.role ?? 'open';
+
+function versionNumber(raw: string): number {
+  if (!/^[1-9][0-9]{0,8}$/.test(raw))
+    throw invalid('version must be a positive integer', [{ path: 'version', reason: 'must be a positive integer' }]);
+  return Number(raw);
+}
 const NOT_FOUND = { status: 404, description: 'No rule with this id', schema: PROBLEM_SCHEMA };
 const INVALID = { status: 400, description: 'Invalid rule: each problem with its JSON path and reason', schema: PROBLEM_SCHEMA };
 
@@ -62,7 +76,9 @@ export class RulesController {
 
   @Put(':id')
   @RequireRole('admin')
-  @ApiOperation({ summary: 'Update a rule: the fields given replace those stored; the result is validated whole' })
+  @ApiOperation({
+    summary: 'Update a rule: the fields given replace those stored, a field given as null is removed; the result is validated whole',
+  })
   @ApiConsumes('application/json', ...YAML_TYPES)
   @ApiBody({ schema: { type: 'object', description: 'Any subset of the rule fields' } })
   @ApiResponse({ status: 200, schema: RULE_WRITE_RESPONSE_SCHEMA })
@@ -80,6 +96,28 @@ export class RulesController {
   @ApiResponse(NOT_FOUND)
   async remove(@Param('id') id: string) {
     await this.rules.remove(id);
+  }
+
+  @Get(':id/versions')
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'Every version of a rule, oldest first: number, document, who wrote it (the key role) and when' })
+  @ApiResponse({ status: 200, schema: RULE_VERSIONS_RESPONSE_SCHEMA })
+  @ApiResponse(NOT_FOUND)
+  async versions(@Param('id') id: string) {
+    return toVersionsResponse(id, await this.rules.versions(id));
+  }
+
+  @Post(':id/rollback/:version')
+  @RequireRole('admin')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Make an earlier version current again, as a new version (restores a deleted rule); existing participants are backfilled',
+  })
+  @ApiResponse({ status: 200, schema: RULE_WRITE_RESPONSE_SCHEMA })
+  @ApiResponse({ status: 400, description: 'Not a version number, or the old document is no longer valid', schema: PROBLEM_SCHEMA })
+  @ApiResponse({ status: 404, description: 'No such rule or version', schema: PROBLEM_SCHEMA })
+  async rollback(@Param('id') id: string, @Param('version') version: string, @Req() req: Request) {
+    return toRuleWriteResponse(await this.rules.rollback(id, versionNumber(version), by(req)));
   }
 
   @Post(':id/activate')

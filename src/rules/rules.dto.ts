@@ -1,5 +1,5 @@
 import type { Problem } from '../contracts/validation.js';
-import type { StoredRule } from './rules.repository.js';
+import type { RuleVersion, StoredRule } from './rules.repository.js';
 import { ref } from '../common/openapi.js';
 
 export const RULE_RESPONSE_SCHEMA = {
@@ -30,4 +30,32 @@ export function toRuleResponse(r: StoredRule) {
 
 export function toRuleWriteResponse(r: { rule: StoredRule; warnings: Problem[] }) {
   return { rule: toRuleResponse(r.rule), warnings: r.warnings };
+}
+
+export const RULE_VERSIONS_RESPONSE_SCHEMA = {
+  type: 'object',
+  properties: {
+    ruleId: { type: 'string' },
+    versions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          version: { type: 'integer' },
+          document: ref('Rule'),
+          createdBy: { type: 'string', description: 'The role of the key that wrote it (admin, seed…)' },
+          createdAt: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+    count: { type: 'integer' },
+  },
+};
+
+export function toVersionsResponse(ruleId: string, versions: RuleVersion[]) {
+  return {
+    ruleId,
+    versions: versions.map((v) => ({ version: v.version, document: v.doc, createdBy: v.createdBy, createdAt: v.createdAt.toISOString() })),
+    count: versions.length,
+  };
 }

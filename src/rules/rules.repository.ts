@@ -35,6 +35,22 @@ const toStored = (r: RuleRow): StoredRule => ({
 
 const COLUMNS = 'rule_config, active, version, created_at, updated_at';
 
+interface VersionRow {
+  version: number;
+  rule_config: RuleDocument;
+  created_by: string;
+  created_at: Date;
+}
+
+const toVersion = (r: VersionRow): RuleVersion => ({
+  version: r.version,
+  doc: r.rule_config,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+
+const VERSION_COLUMNS = 'version, rule_config, created_by, created_at';
+
 @Injectable()
 export class RulesRepository {
   constructor(private readonly db: DataSource) {}
@@ -103,11 +119,19 @@ export class RulesRepository {
   }
 
   async findVersions(ruleId: string): Promise<RuleVersion[]> {
-    const rows: { version: number; rule_config: RuleDocument; created_by: string; created_at: Date }[] = await this.db.query(
-      `SELECT version, rule_config, created_by, created_at FROM journey_rule_versions WHERE rule_id = $1 ORDER BY version`,
+    const rows: VersionRow[] = await this.db.query(
+      `SELECT ${VERSION_COLUMNS} FROM journey_rule_versions WHERE rule_id = $1 ORDER BY version`,
       [ruleId],
     );
-    return rows.map((r) => ({ version: r.version, doc: r.rule_config, createdBy: r.created_by, createdAt: r.created_at }));
+    return rows.map(toVersion);
+  }
+
+  async findVersion(ruleId: string, version: number): Promise<RuleVersion | undefined> {
+    const rows: VersionRow[] = await this.db.query(
+      `SELECT ${VERSION_COLUMNS} FROM journey_rule_versions WHERE rule_id = $1 AND version = $2`,
+      [ruleId, version],
+    );
+    return rows[0] && toVersion(rows[0]);
   }
 
   private async recordVersion(tx: EntityManager, doc: RuleDocument, version: number, createdBy: string): Promise<void> {

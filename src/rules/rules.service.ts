@@ -8,7 +8,7 @@ import type { RuleDocument } from '../contracts/rule.js';
 import { validateRule, type Problem } from '../contracts/validation.js';
 import { conflict, invalid, notFound } from '../common/errors.js';
 import { compileRule, RuleSet } from '../engine/evaluate.js';
-import { RulesRepository, type StoredRule } from './rules.repository.js';
+import { RulesRepository, type RuleVersion, type StoredRule } from './rules.repository.js';
 
 const ACTIVE_KEY = 'rules:active';
 
@@ -50,32 +50,60 @@ export class RulesService {
     return { rule, warnings: await this.warningsFor(doc) };
   }
 
-  /** A partial update, validated as a whole after merging. */
+  /** A partial update, validated as a whole after merging; a field given as null is removed (JSON merge patch). */
   async update(ruleId: string, patch: unknown, by: string): Promise<{ rule: StoredRule; warnings: Problem[] }> {
     if (!patch || typeof patch !== 'object' || Array.isArray(patch))
       throw invalid('the body must be a JSON object', [{ path: '', reason: 'must be an object' }]);
-    const p = patch as Partial<RuleDocument>;
+    const p = patch as Record<string, unknown>;
     if (p.id !== undefined && p.id !== ruleId)
       throw invalid('the rule id cannot change', [{ path: 'id', reason: `must be ${ruleId} (the id in the path)` }]);
     const rule = await this.db.transaction(async (tx) => {
       const existing = await this.rules.lockById(tx, ruleId);
       if (!existing) throw notFound(`rule ${ruleId} does not exist`);
-      const doc = this.validOrThrow({ ...existing.doc, ...p, id: ruleId });
-      return this.rules.update(tx, doc, by);
+      const merged = Object.entries({ ...existing.doc, ...p, id: ruleId }).filter(([, v]) => v !== null);
+      return this.rules.update(tx, this.validOrThrow(Object.fromEntries(merged)), by);
     });
     await this.changed({ ruleId, kind: 'updated' });
     return { rule, warnings: await this.warningsFor(rule.doc) };
   }
 
   async setActive(ruleId: string, active: boolean, by: string): Promise<StoredRule> {
-    const rule = await this.db.transaction(async (tx) => {
+    const { rule, changed } = await this.db.transaction(async (tx) => {
       const existing = await this.rules.lockById(tx, ruleId);
       if (!existing) throw notFound(`rule ${ruleId} does not exist`);
-      if (existing.active === active) return existing;
-      return this.rules.update(tx, { ...existing.doc, active }, by);
+      if (existing.active === active) return { rule: existing, changed: false };
+      return { rule: await this.rules.update(tx, { ...existing.doc, active }, by), changed: true };
     });
-    await this.changed({ ruleId, kind: active ? 'activated' : 'deactivated' });
+    // Activating an active rule changes nothing: no new version, no backfill.
+    if (changed) await this.changed({ ruleId, kind: active ? 'activated' : 'deactivated' });
     return rule;
+  }
+
+  /** Every stored version of a rule, oldest first; they outlive the rule's deletion. */
+  async versions(ruleId: string): Promise<RuleVersion[]> {
+    const versions = await this.rules.findVersions(ruleId);
+    if (versions.length === 0) throw notFound(`rule ${ruleId} does not exist`);
+    return versions;
+  }
+
+  /**
+   * Makes an earlier version's document current, as a new version (a deleted rule comes back).
+   * The old document is validated again: the rule language may have grown stricter since.
+   */
+  async rollback(ruleId: string, version: number, by: string): Promise<{ rule: StoredRule; warnings: Problem[] }> {
+    // Read before the transaction: versions never change, and the embedded database has one connection.
+    const old = await this.rules.findVersion(ruleId, version);
+    if (!old) throw notFound(`rule ${ruleId} has no version ${version}`);
+    const doc = this.validOrThrow({ ...old.doc, id: ruleId });
+    const { rule, kind } = await this.db.transaction(async (tx) => {
+      if (await this.rules.lockById(tx, ruleId)) return { rule: await this.rules.update(tx, doc, by), kind: 'updated' as const };
+      const restored = await this.rules.insert(tx, doc, by);
+      if (!restored) throw conflict(`rule ${ruleId} was created meanwhile; try again`);
+      return { rule: restored, kind: 'created' as const };
+    });
+    this.logger.log(`rule ${ruleId} rolled back to version ${version} as version ${rule.version} by ${by}`);
+    await this.changed({ ruleId, kind });
+    return { rule, warnings: await this.warningsFor(rule.doc) };
   }
 
   async remove(ruleId: string): Promise<void> {

@@ -69,7 +69,11 @@ describe(`access (${backend})`, () => {
 describe(`rules API (${backend})`, () => {
   it('lists the three default rules, highest priority first', async () => {
     const res = await t.as('reader').get('/journey/rules').expect(200);
-    expect(res.body.rules.map((r: { id: string }) => r.id)).toEqual(['followup_needed_001', 'language_support_needed_001', 'mentor_ready_001']);
+    expect(res.body.rules.map((r: { id: string }) => r.id)).toEqual([
+      'followup_needed_001',
+      'language_support_needed_001',
+      'mentor_ready_001',
+    ]);
     expect(res.body.count).toBe(3);
     expect(res.body.rules[2]).toMatchObject({ id: 'mentor_ready_001', active: true, version: 1, flag: 'mentor_ready' });
   });
@@ -83,7 +87,11 @@ describe(`rules API (${backend})`, () => {
     const updated = await t.as('admin').put('/journey/rules/custom_rule_001').send({ priority: 12, description: 'changed' }).expect(200);
     expect(updated.body.rule).toMatchObject({ priority: 12, description: 'changed', name: 'Custom Rule', version: 2 });
 
-    const bad = await t.as('admin').put('/journey/rules/custom_rule_001').send({ conditions: [{ type: 'count', entity: 'buddy_matches', count: '>=' }] }).expect(400);
+    const bad = await t
+      .as('admin')
+      .put('/journey/rules/custom_rule_001')
+      .send({ conditions: [{ type: 'count', entity: 'buddy_matches', count: '>=' }] })
+      .expect(400);
     expect(bad.body.problems).toEqual([{ path: 'conditions[0].count_value', reason: 'is required' }]);
     await t.as('admin').put('/journey/rules/custom_rule_001').send({ id: 'other' }).expect(400);
 
@@ -138,12 +146,28 @@ actions:
   });
 
   it.each([
-    [{ ...customRule, conditions: [{ type: 'count', entity: 'buddy_matches', count: '>=', count_value: 'five' }] }, 'conditions[0].count_value', /number/],
+    [
+      { ...customRule, conditions: [{ type: 'count', entity: 'buddy_matches', count: '>=', count_value: 'five' }] },
+      'conditions[0].count_value',
+      /number/,
+    ],
     [{ ...customRule, conditions: [{ type: 'sometimes', entity: 'buddy_matches' }] }, 'conditions[0].type', /unknown type "sometimes"/],
     [{ ...customRule, conditions: [{ type: 'exists', entity: 'mars_missions' }] }, 'conditions[0].entity', /must be one of/],
-    [{ ...customRule, conditions: [{ type: 'value', entity: 'kintell_sessions', field: 'colour', operator: '=', value: 'red' }] }, 'conditions[0].field', /no field "colour"/],
-    [{ ...customRule, conditions: [{ type: 'value', entity: 'kintell_sessions', field: 'avg_rating', operator: '~', value: 4 }] }, 'conditions[0].operator', /must be one of/],
-    [{ ...customRule, conditions: [{ type: 'time_since', entity: 'buddy_events', duration: '14 fortnights' }] }, 'conditions[0].duration', /invalid format/],
+    [
+      { ...customRule, conditions: [{ type: 'value', entity: 'kintell_sessions', field: 'colour', operator: '=', value: 'red' }] },
+      'conditions[0].field',
+      /no field "colour"/,
+    ],
+    [
+      { ...customRule, conditions: [{ type: 'value', entity: 'kintell_sessions', field: 'avg_rating', operator: '~', value: 4 }] },
+      'conditions[0].operator',
+      /must be one of/,
+    ],
+    [
+      { ...customRule, conditions: [{ type: 'time_since', entity: 'buddy_events', duration: '14 fortnights' }] },
+      'conditions[0].duration',
+      /invalid format/,
+    ],
     [{ ...customRule, actions: [{ type: 'launch_rocket' }] }, 'actions[0].type', /unknown type/],
     [{ ...customRule, surprise: true }, 'surprise', /unknown field/],
     [{ ...customRule, priority: 'high' }, 'priority', /integer/],
@@ -192,9 +216,12 @@ describe(`bad input (${backend})`, () => {
   it('unknown event types and extra data fields', async () => {
     const u = randomUUID();
     const unknown = { ...ev.score(u, 0.5), type: 'buddy.match.exploded' };
-    expect((await t.as('service').post('/journey/events').send(unknown).expect(400)).body.problems[0]).toMatchObject({ index: 0, path: 'type' });
+    expect((await t.as('service').post('/journey/events').send(unknown).expect(400)).body.problems[0]).toMatchObject({
+      index: 0,
+      path: 'type',
+    });
     const extra = ev.score(u, 0.5);
-    (extra.data as Record<string, unknown>).note = 'kept, never an error';
+    extra.data.note = 'kept, never an error';
     await t.as('service').post('/journey/events').send(extra).expect(200);
     await t.as('service').post('/journey/events').send([]).expect(400);
     await t.as('service').post('/journey/events').send('"just a string"').set('Content-Type', 'application/json').expect(400);
@@ -228,7 +255,8 @@ describe(`OpenAPI (${backend})`, () => {
       '/health',
     ]) {
       expect(paths).toContain(p);
-      for (const op of Object.values(doc.paths[p]) as { responses: Record<string, unknown> }[]) expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+      for (const op of Object.values<{ responses: Record<string, unknown> }>(doc.paths[p]))
+        expect(Object.keys(op.responses).length).toBeGreaterThan(0);
     }
     expect(doc.components.schemas.Rule.properties.conditions.items.$ref).toBe('#/components/schemas/Rule_condition');
     expect(doc.paths['/journey/rules'].post.requestBody.content['application/yaml']).toBeDefined();

@@ -11,11 +11,20 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ingest = (events: unknown) => t.as('service').post('/journey/events').send(events as object);
+const ingest = (events: unknown) =>
+  t
+    .as('service')
+    .post('/journey/events')
+    .send(events as object);
 const flagsOf = async (userId: string) =>
-  Object.fromEntries(((await t.as('reader').get(`/journey/flags/${userId}`)).body.flags as { flag: string; value: boolean }[]).map((f) => [f.flag, f.value]));
+  Object.fromEntries(
+    ((await t.as('reader').get(`/journey/flags/${userId}`)).body.flags as { flag: string; value: boolean }[]).map((f) => [f.flag, f.value]),
+  );
 const outboxOf = async (userId: string) =>
-  (await t.db.query(`SELECT type, envelope FROM journey_outbox WHERE user_id = $1 ORDER BY id`, [userId])) as { type: string; envelope: Record<string, any> }[];
+  t.db.query<{ type: string; envelope: Record<string, any> }[]>(
+    `SELECT type, envelope FROM journey_outbox WHERE user_id = $1 ORDER BY id`,
+    [userId],
+  );
 
 describe(`journey scenarios (${backend})`, () => {
   it('three language sessions rated ≥ 4 → mentor_ready set, milestone recorded, history row, outbox rows — once', async () => {
@@ -29,24 +38,49 @@ describe(`journey scenarios (${backend})`, () => {
     expect((await ingest(third)).body).toEqual({ accepted: 1, duplicates: 0, pending: 0 });
 
     const flags = await t.as('reader').get(`/journey/flags/${u}`).expect(200);
-    expect(flags.body).toMatchObject({ userId: u, count: 1, flags: [{ flag: 'mentor_ready', value: true, setByRule: 'mentor_ready_001', expiresAt: null }] });
+    expect(flags.body).toMatchObject({
+      userId: u,
+      count: 1,
+      flags: [{ flag: 'mentor_ready', value: true, setByRule: 'mentor_ready_001', expiresAt: null }],
+    });
 
     const milestones = await t.as('reader').get(`/journey/milestones/${u}`).expect(200);
     expect(milestones.body).toMatchObject({
       count: 1,
-      milestones: [{ milestone: 'mentor_ready', triggeredByRule: 'mentor_ready_001', metadata: { reason: expect.stringContaining('3+ language sessions') } }],
+      milestones: [
+        {
+          milestone: 'mentor_ready',
+          triggeredByRule: 'mentor_ready_001',
+          metadata: { reason: expect.stringContaining('3+ language sessions') },
+        },
+      ],
     });
 
     const history = await t.as('reader').get(`/journey/flags/${u}/history`).expect(200);
     expect(history.body.count).toBe(1);
-    expect(history.body.history[0]).toMatchObject({ flag: 'mentor_ready', value: true, previousValue: null, setByRule: 'mentor_ready_001', causedBy: third.id });
+    expect(history.body.history[0]).toMatchObject({
+      flag: 'mentor_ready',
+      value: true,
+      previousValue: null,
+      setByRule: 'mentor_ready_001',
+      causedBy: third.id,
+    });
 
     const out = await outboxOf(u);
     expect(out.map((o) => o.type).sort()).toEqual(['orchestration.flag.updated', 'orchestration.milestone.reached']);
     for (const o of out) {
-      expect(o.envelope).toMatchObject({ version: 'v1', causationId: third.id, correlationId: third.correlationId, data: { userId: u, ruleId: 'mentor_ready_001' } });
+      expect(o.envelope).toMatchObject({
+        version: 'v1',
+        causationId: third.id,
+        correlationId: third.correlationId,
+        data: { userId: u, ruleId: 'mentor_ready_001' },
+      });
     }
-    expect(out.find((o) => o.type === 'orchestration.flag.updated')!.envelope.data).toMatchObject({ flag: 'mentor_ready', value: true, previousValue: null });
+    expect(out.find((o) => o.type === 'orchestration.flag.updated')!.envelope.data).toMatchObject({
+      flag: 'mentor_ready',
+      value: true,
+      previousValue: null,
+    });
 
     // Evaluating the same inputs again changes nothing and emits nothing.
     const again = await t.as('service').post(`/journey/flags/${u}/evaluate`).expect(200);
@@ -69,7 +103,11 @@ describe(`journey scenarios (${backend})`, () => {
 
   it('a later rating for an unrated session counts (kintell.rating.created)', async () => {
     const u = randomUUID();
-    await ingest([ev.session(u, `a-${u}`, 5, daysAgo(3)), ev.session(u, `b-${u}`, 2, daysAgo(2)), ev.session(u, `c-${u}`, undefined, daysAgo(1))]);
+    await ingest([
+      ev.session(u, `a-${u}`, 5, daysAgo(3)),
+      ev.session(u, `b-${u}`, 2, daysAgo(2)),
+      ev.session(u, `c-${u}`, undefined, daysAgo(1)),
+    ]);
     expect(await flagsOf(u)).toEqual({}); // avg_rating is over rated sessions only: 3.5
     await ingest(ev.rating(`c-${u}`, 5));
     expect(await flagsOf(u)).toEqual({ mentor_ready: true });
@@ -120,7 +158,9 @@ describe(`journey scenarios (${backend})`, () => {
     await ingest([ev.enrollment(u, 'active', daysAgo(30)), ev.match(u, m, daysAgo(30))]);
     const ctx = (await t.as('reader').get(`/journey/context/${u}`)).body;
     expect(ctx.entities.buddy_events.derived.count).toBe(2);
-    expect(ctx.entities.buddy_events.derived.last_activity).toBe(daysAgo(19, Date.parse(early[1].timestamp) + 19 * 86_400_000).toISOString());
+    expect(ctx.entities.buddy_events.derived.last_activity).toBe(
+      daysAgo(19, Date.parse(early[1].timestamp) + 19 * 86_400_000).toISOString(),
+    );
     expect(await flagsOf(u)).toEqual({ followup_needed: true });
     expect(Number((await t.db.query(`SELECT count(*) AS n FROM pending_events`))[0].n)).toBe(0);
   });
@@ -147,15 +187,27 @@ describe(`journey scenarios (${backend})`, () => {
 
   it('a manual milestone is recorded once, as manual, and announced once', async () => {
     const u = randomUUID();
-    const first = await t.as('admin').post(`/journey/milestones/${u}/mentor_ready`).send({ metadata: { reason: 'Manual override', triggeredBy: 'admin@example.com' } });
+    const first = await t
+      .as('admin')
+      .post(`/journey/milestones/${u}/mentor_ready`)
+      .send({ metadata: { reason: 'Manual override', triggeredBy: 'admin@example.com' } });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ success: true, milestone: { milestone: 'mentor_ready', triggeredByRule: 'manual', metadata: { reason: 'Manual override' } } });
-    const repeat = await t.as('admin').post(`/journey/milestones/${u}/mentor_ready`).send({ metadata: { reason: 'again' } });
+    expect(first.body).toMatchObject({
+      success: true,
+      milestone: { milestone: 'mentor_ready', triggeredByRule: 'manual', metadata: { reason: 'Manual override' } },
+    });
+    const repeat = await t
+      .as('admin')
+      .post(`/journey/milestones/${u}/mentor_ready`)
+      .send({ metadata: { reason: 'again' } });
     expect(repeat.status).toBe(200);
     expect(repeat.body.milestone).toEqual(first.body.milestone);
     const out = await outboxOf(u);
     expect(out).toHaveLength(1);
-    expect(out[0].envelope).toMatchObject({ type: 'orchestration.milestone.reached', data: { userId: u, milestone: 'mentor_ready', ruleId: 'manual' } });
+    expect(out[0].envelope).toMatchObject({
+      type: 'orchestration.milestone.reached',
+      data: { userId: u, milestone: 'mentor_ready', ruleId: 'manual' },
+    });
     expect(out[0].envelope.causationId).toBeUndefined();
     // A rule reaching the same milestone later does not announce it again.
     await ingest([ev.session(u, `a-${u}`, 5), ev.session(u, `b-${u}`, 5), ev.session(u, `c-${u}`, 5)]);
@@ -175,7 +227,11 @@ describe(`rules: priority, custom rules and truth maintenance (${backend})`, () 
   it('the highest-priority matching rule decides a flag; lower ones are skipped', async () => {
     const tag = randomUUID().slice(0, 8);
     const flag = `prio_${tag}`;
-    await t.as('admin').post('/journey/rules').send(rule({ id: `low_${tag}`, flag, priority: 5 })).expect(201);
+    await t
+      .as('admin')
+      .post('/journey/rules')
+      .send(rule({ id: `low_${tag}`, flag, priority: 5 }))
+      .expect(201);
     await t
       .as('admin')
       .post('/journey/rules')
@@ -205,7 +261,16 @@ describe(`rules: priority, custom rules and truth maintenance (${backend})`, () 
           id: `custom_${tag}`,
           flag,
           sticky: true,
-          conditions: [{ type: 'value', entity: 'outcome_scores', field: 'score', where: [{ field: 'dimension', value: 'belonging' }], operator: '>=', value: 0.8 }],
+          conditions: [
+            {
+              type: 'value',
+              entity: 'outcome_scores',
+              field: 'score',
+              where: [{ field: 'dimension', value: 'belonging' }],
+              operator: '>=',
+              value: 0.8,
+            },
+          ],
           actions: [
             { type: 'set_flag', flag },
             { type: 'emit_event', event: 'orchestration.custom.event', payload: { message: 'Custom event triggered' } },
@@ -231,7 +296,13 @@ describe(`rules: priority, custom rules and truth maintenance (${backend})`, () 
     await t
       .as('admin')
       .post('/journey/rules')
-      .send(rule({ id: `fresh_${tag}`, flag, conditions: [{ type: 'value', entity: 'outcome_scores', field: 'score', operator: '>', value: 0.9 }] }))
+      .send(
+        rule({
+          id: `fresh_${tag}`,
+          flag,
+          conditions: [{ type: 'value', entity: 'outcome_scores', field: 'score', operator: '>', value: 0.9 }],
+        }),
+      )
       .expect(201);
     expect((await t.as('service').post(`/journey/flags/${u}/evaluate`)).body.changes).toEqual([]);
     await t
@@ -241,7 +312,9 @@ describe(`rules: priority, custom rules and truth maintenance (${backend})`, () 
       .expect(200);
     const r = await t.as('service').post(`/journey/flags/${u}/evaluate`).expect(200);
     expect(r.body.triggeredRules).toContain(`fresh_${tag}`);
-    expect(r.body.changes).toEqual([{ type: 'flag_set', flag, value: true, previousValue: null, ruleId: `fresh_${tag}`, reason: 'conditions hold' }]);
+    expect(r.body.changes).toEqual([
+      { type: 'flag_set', flag, value: true, previousValue: null, ruleId: `fresh_${tag}`, reason: 'conditions hold' },
+    ]);
     await t.as('admin').post(`/journey/rules/fresh_${tag}/deactivate`).expect(200);
     expect((await t.as('service').post(`/journey/flags/${u}/evaluate`)).body.evaluatedRules).not.toContain(`fresh_${tag}`);
     await t.as('admin').delete(`/journey/rules/fresh_${tag}`).expect(204);

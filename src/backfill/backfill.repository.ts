@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+
+export type BackfillStatus = 'running' | 'completed' | 'failed';
+
+export interface Backfill {
+  ruleId: string;
+  status: BackfillStatus;
+  /** Incremented by every restart and resumption: a batch of an older run never writes over a newer one. */
+  run: number;
+  ruleVersion: number | null;
+  processed: number;
+  total: number;
+  /** The last participant id done (keyset order); null before the first batch. */
+  cursor: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+  error: string | null;
+}
+
+interface BackfillRow {
+  rule_id: string;
+  status: BackfillStatus;
+  run: number;
+  rule_version: number | null;
+  processed: number;
+  total: number;
+  cursor: string | null;
+  started_at: Date;
+  finished_at: Date | null;
+  error: string | null;
+}
+
+const COLUMNS = 'rule_id, status, run, rule_version, processed, total, cursor, started_at, finished_at, error';
+
+const toBackfill = (r: BackfillRow): Backfill => ({
+  ruleId: r.rule_id,
+  status: r.status,
+  run: r.run,
+  ruleVersion: r.rule_version,
+  processed: r.processed,
+  total: r.total,
+  cursor: r.cursor,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  error: r.error,
+});
+
+/** Backfill progress (rule_backfills), and the participants walked in keyset order. */
+@Injectable()
+export class BackfillRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async findByRule(ruleId: string): Promise<Backfill | undefined> {
+    const rows: BackfillRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rule_backfills WHERE rule_id = $1`, [ruleId]);
+    return rows[0] && toBackfill(rows[0]);
+  }
+
+  async findRunning(): Promise<Backfill[]> {
+    const rows: BackfillRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rule_backfills WHERE status = 'running' ORDER BY started_at`);
+    return rows.map(toBackfill);
+  }
+
+  /** Starts (or restarts from the beginning) the backfill of a rule. */
+  async restart(ruleId: string, ruleVersion: number, total: number): Promise<Backfill> {
+    const rows: BackfillRow[] = await this.db.query(
+      `INSERT INTO rule_backfills (rule_id, status, run, rule_version, processed, total, cursor, started_at)
+       VALUES ($1, 'running', 1, $2, 0, $3, NULL, clock_timestamp())
+       ON CONFLICT (rule_id) DO UPDATE SET status = 'running', run = rule_backfills.run + 1, rule_version = EXCLUDED.rule_version,
+         processed = 0, total = EXCLUDED.total, cursor = NULL, started_at = EXCLUDED.started_at, finished_at = NULL, error = NULL
+       RETURNING ${COLUMNS}`,
+      [ruleId, ruleVersion, total],
+    );
+    return toBackfill(rows[0]);
+  }
+
+  /**
+   * Takes over a running backfill to resume it: a new run number, same cursor and progress. Another
+   * instance still walking the old run stops at its next batch, so two never walk one backfill.
+   */
+  async claim(ruleId: string): Promise<Backfill | undefined> {
+    const rows: BackfillRow[] = await this.db.query(
+      `WITH u AS (UPDATE rule_backfills SET run = run + 1 WHERE rule_id = $1 AND status = 'running' RETURNING ${COLUMNS}) SELECT * FROM u`,
+      [ruleId],
+    );
+    return rows[0] && toBackfill(rows[0]);
+  }
+
+  /**
+   * Records a batch done for the runs walking together, in the batch's transaction; `finished` completes them.
+   * Returns the rules whose run is still current (a newer run, restarted elsewhere, is left alone).
+   */
+  async advance(
+    tx: EntityManager,
+    runs: { ruleId: string; run: number }[],
+    cursor: string | null,
+    done: number,
+    finished: boolean,
+  ): Promise<Set<string>> {
+    const rows: { rule_id: string }[] = await tx.query(
+      // In a WITH: TypeORM answers a bare UPDATE with [rows, count], a SELECT with the rows.
+      `WITH u AS (
+         UPDATE rule_backfills b SET cursor = $3, processed = b.processed + $4, total = GREATEST(b.total, b.processed + $4),
+           status = CASE WHEN $5 THEN 'completed' ELSE b.status END, finished_at = CASE WHEN $5 THEN clock_timestamp() END
+         FROM unnest($1::text[], $2::int[]) AS x(rule_id, run)
+         WHERE b.rule_id = x.rule_id AND b.run = x.run AND b.status = 'running' RETURNING b.rule_id
+       ) SELECT rule_id FROM u`,
+      [runs.map((r) => r.ruleId), runs.map((r) => r.run), cursor, done, finished],
+    );
+    return new Set(rows.map((r) => r.rule_id));
+  }
+
+  /** Ends a running backfill with an error (a failure, or a cancellation); `run` omitted: whichever run is current. */
+  async fail(ruleId: string, error: string, run?: number): Promise<void> {
+    await this.db.query(
+      `UPDATE rule_backfills SET status = 'failed', finished_at = clock_timestamp(), error = $2
+       WHERE rule_id = $1 AND status = 'running' AND ($3::int IS NULL OR run = $3)`,
+      [ruleId, error.slice(0, 2000), run ?? null],
+    );
+  }
+
+  async countParticipants(): Promise<number> {
+    const [{ n }]: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM participants`);
+    return Number(n);
+  }
+
+  /** The next participant ids after `after`, in id order, without locking (a read-only walk). */
+  async participantIdsAfter(after: string | null, limit: number): Promise<string[]> {
+    const rows: { user_id: string }[] =
+      after === null
+        ? await this.db.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1`, [limit])
+        : await this.db.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2`, [after, limit]);
+    return rows.map((r) => r.user_id);
+  }
+
+  /**
+   * The next participant ids after `after`, locked until the batch commits. It waits for a row an ingest
+   * holds rather than skipping it: that ingest may have decided with the rules from before the change,
+   * and a skipped participant would miss the new rule until their next event.
+   */
+  async lockIdsAfter(tx: EntityManager, after: string | null, limit: number): Promise<string[]> {
+    const rows: { user_id: string }[] =
+      after === null
+        ? await tx.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1 FOR UPDATE`, [limit])
+        : await tx.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2 FOR UPDATE`, [after, limit]);
+    return rows.map((r) => r.user_id);
+  }
+}

@@ -1,0 +1,148 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { EventEnvelope } from '../contracts/events.js';
+import { IngestService } from '../events/ingest.service.js';
+import { decodeMessage } from './decode.js';
+import { KafkaClient, type Poison } from './kafka.client.js';
+import { KafkaHealth } from './kafka.health.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+
+interface Valid {
+  message: KafkaMessage;
+  event: EventEnvelope;
+}
+
+/** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity violation): a retry cannot help. */
+function isDataError(e: unknown): boolean {
+  const err = e as { code?: unknown; driverError?: { code?: unknown } };
+  const code = err?.driverError?.code ?? err?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+const MAX_PAUSE_MS = 30_000;
+
+/**
+ * One kafkajs batch (one partition, in offset order) through the ingest pipeline:
+ * poison → `<topic>.dlq` (awaited); valid events → IngestService.ingest, one transaction per chunk of at
+ * most JOURNEY_KAFKA_CHUNK_SIZE events; the chunk's offsets are resolved and committed only after
+ * its transaction committed. A redelivered event is deduplicated by id, so at-least-once delivery
+ * gives an exactly-once effect.
+ */
+@Injectable()
+export class KafkaBatchProcessor {
+  private readonly logger = new Logger('KafkaConsumer');
+  private readonly failures = new Map<string, number>();
+  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly client: KafkaClient,
+    private readonly ingest: IngestService,
+    private readonly health: KafkaHealth,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async process(payload: EachBatchPayload): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    const type = this.client.topics.typeOf(topic);
+    const size = this.config.kafka!.chunkSize;
+    for (let i = 0; i < messages.length; i += size) {
+      // Stopping or rebalanced away: what is not resolved is delivered again (here or elsewhere).
+      if (!payload.isRunning() || payload.isStale()) return;
+      const chunk = messages.slice(i, i + size);
+      const first = chunk[0].offset;
+      const last = chunk[chunk.length - 1].offset;
+      try {
+        await this.handle(topic, partition, type, chunk);
+      } catch (e) {
+        this.pauseAfterFailure(topic, partition, first, last, e, () => payload.pause());
+        return;
+      }
+      payload.resolveOffset(last);
+      await payload.commitOffsetsIfNecessary();
+      this.health.consumerHandled(chunk.length);
+      await payload.heartbeat();
+      this.failures.delete(`${topic}:${partition}`);
+    }
+    this.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(payload.batch.offsetLag()));
+  }
+
+  /** Forgets the pending resumes (shutdown). */
+  stop(): void {
+    for (const t of this.resumeTimers) clearTimeout(t);
+    this.resumeTimers.clear();
+    this.failures.clear();
+  }
+
+  private async handle(topic: string, partition: number, type: string | undefined, chunk: KafkaMessage[]): Promise<void> {
+    const valid: Valid[] = [];
+    const poison: Poison[] = [];
+    for (const message of chunk) {
+      const d = decodeMessage(message.value, type);
+      if (d.ok) valid.push({ message, event: d.event });
+      else poison.push({ message, code: d.code, reason: d.reason });
+    }
+    await this.client.sendToDlq(topic, partition, poison);
+    if (poison.length) {
+      this.metrics.dlqEvents.inc({ topic }, poison.length);
+      this.metrics.rejected(poison.map(() => ({ type })));
+    }
+    if (valid.length === 0) return;
+    try {
+      await this.ingest.ingest(valid.map((v) => v.event));
+    } catch (e) {
+      if (!isDataError(e)) throw e;
+      await this.isolateRejected(topic, partition, valid, e);
+    }
+  }
+
+  /**
+   * The database refused the chunk because of some event's content: apply the events one by one so
+   * the good ones go through and the refused ones go to the dead-letter topic instead of blocking
+   * the partition forever.
+   */
+  private async isolateRejected(topic: string, partition: number, valid: Valid[], cause: unknown): Promise<void> {
+    this.logger.warn(
+      `${topic}[${partition}]@${valid[0].message.offset}: ${(cause as Error).message}; applying the chunk one event at a time`,
+    );
+    for (const v of valid) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.ingest.ingest([v.event]);
+          break;
+        } catch (e) {
+          if (!isDataError(e)) throw e;
+          if (attempt < 2) continue; // a unique violation can be a race with another instance: once more
+          await this.client.sendToDlq(topic, partition, [
+            { message: v.message, code: 'rejected-by-database', reason: (e as Error).message },
+          ]);
+          this.metrics.dlqEvents.inc({ topic });
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Transient trouble (PostgreSQL down or failing over, Kafka unable to take the DLQ message) that
+   * outlived IngestService's own retries: nothing of the chunk is resolved, the partition is paused
+   * with growing backoff and then resumed, and kafkajs delivers the chunk again. Never skipped,
+   * never a crash loop, and the other partitions go on meanwhile.
+   */
+  private pauseAfterFailure(topic: string, partition: number, first: string, last: string, e: unknown, pause: () => () => void): void {
+    const key = `${topic}:${partition}`;
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    const delay = Math.min(MAX_PAUSE_MS, 500 * 2 ** (n - 1));
+    this.logger.error(
+      `${topic}[${partition}] offsets ${first}..${last} failed (attempt ${n}): ${(e as Error)?.message ?? String(e)}; partition paused, retry in ${delay} ms`,
+    );
+    const resume = pause();
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(timer);
+      resume();
+    }, delay);
+    this.resumeTimers.add(timer);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { EvaluationModule } from '../evaluation/evaluation.module.js';
+import { RulesModule } from '../rules/rules.module.js';
+import { Clock } from './clock.js';
+import { DueRepository } from './due.repository.js';
+import { ReconcilerService } from './reconciler.service.js';
+import { SchedulerService } from './scheduler.service.js';
+
+/** Time-driven evaluation: the due-instant scheduler and the reconciliation sweep. */
+@Module({
+  imports: [EvaluationModule, RulesModule],
+  providers: [Clock, DueRepository, SchedulerService, ReconcilerService],
+  exports: [Clock],
+})
+export class SchedulerModule {}

@@ -1,0 +1,103 @@
+/**
+ * Two instances of the service in one consumer group, on one database: they share the partitions
+ * (the second joins mid-stream, so partitions move while batches are in flight) and no transition
+ * happens twice. Needs a database both can reach: PostgreSQL (TEST_PG_URL); PGlite serves one process.
+ */
+import { randomUUID } from 'node:crypto';
+import { AssignerProtocol, type Kafka, type Producer } from 'kafkajs';
+import { TEST_PG_URL, type TestApp } from '../support/app.js';
+import { ev } from '../support/events.js';
+import {
+  Collector,
+  describeKafka,
+  healthOf,
+  kafkaClient,
+  OUTPUT_TYPES,
+  produceEvents,
+  producerOf,
+  startKafkaApp,
+  uniquePrefix,
+  until,
+} from './support.js';
+
+const needsPostgres = TEST_PG_URL ? it : it.skip;
+const suffix = TEST_PG_URL ? '' : ' — SKIPPED: two instances need a shared PostgreSQL (set TEST_PG_URL)';
+
+describeKafka('Kafka: two instances in one consumer group (PostgreSQL)', () => {
+  const prefix = uniquePrefix('pair');
+  const group = `${prefix}journey`;
+  let first: TestApp | undefined;
+  let second: TestApp | undefined;
+  let kafka: Kafka;
+  let producer: Producer;
+  let outputs: Collector;
+
+  afterAll(async () => {
+    await outputs?.stop();
+    await producer?.disconnect();
+    await second?.close();
+    await first?.close();
+  }, 60_000);
+
+  /** Mentors get 3 sessions rated 5 (→ one transition each); the others 2 sessions (→ none). */
+  const streamFor = (mentors: string[], others: string[]) =>
+    [
+      ...mentors.map((u) => [1, 2, 3].map((i) => ({ event: ev.session(u, `s${i}-${u}`, 5), key: u }))),
+      ...others.map((u) => [1, 2].map((i) => ({ event: ev.session(u, `s${i}-${u}`, 5), key: u }))),
+    ].flat();
+
+  needsPostgres(
+    `share the partitions and never duplicate a transition${suffix}`,
+    async () => {
+      first = await startKafkaApp(prefix);
+      kafka = kafkaClient();
+      producer = await producerOf(kafka);
+      outputs = await new Collector(
+        kafka,
+        OUTPUT_TYPES.map((type) => prefix + type),
+      ).start();
+
+      const mentors = Array.from({ length: 400 }, () => randomUUID());
+      const others = Array.from({ length: 200 }, () => randomUUID());
+      const firstHalf = streamFor(mentors.slice(0, 200), others.slice(0, 100));
+      const secondHalf = streamFor(mentors.slice(200), others.slice(100));
+      await produceEvents(producer, prefix, firstHalf);
+      // The second instance joins while the first is consuming: partitions move mid-stream.
+      second = await startKafkaApp(prefix, { DATABASE_URL: first.config.databaseUrl! });
+      await produceEvents(producer, prefix, secondHalf);
+
+      const total = firstHalf.length + secondHalf.length;
+      const processed = async () => Number((await first!.db.query(`SELECT count(*) AS n FROM processed_events`))[0].n);
+      await until('every event applied', async () => (await processed()) === total, 120_000, 200);
+      await until('the outbox to be published', async () => (await healthOf(first!)).checks.kafka.relay.backlog === 0, 60_000, 200);
+      await outputs.drain();
+
+      // both are members of the group, each with partitions, and both consumed
+      const admin = kafka.admin();
+      await admin.connect();
+      const { groups } = await admin.describeGroups([group]);
+      await admin.disconnect();
+      expect(groups[0].members).toHaveLength(2);
+      for (const m of groups[0].members) {
+        const assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)!.assignment;
+        expect(Object.values(assignment).flat().length).toBeGreaterThan(0);
+      }
+      const [h1, h2] = await Promise.all([healthOf(first), healthOf(second)]);
+      expect(h1.checks.kafka.consumer.messagesHandled).toBeGreaterThan(0);
+      expect(h2.checks.kafka.consumer.messagesHandled).toBeGreaterThan(0);
+
+      // one transition per mentor, none for the others, each published once
+      const history: { user_id: string; n: string }[] = await first.db.query(
+        `SELECT user_id, count(*) AS n FROM journey_flag_history WHERE user_id = ANY($1::uuid[]) GROUP BY user_id`,
+        [[...mentors, ...others]],
+      );
+      expect(history.filter((h) => h.n !== '1')).toEqual([]);
+      expect(new Set(history.map((h) => h.user_id))).toEqual(new Set(mentors));
+      const out = outputs.envelopes();
+      const ids = out.map((o) => o.envelope.id);
+      expect(ids.length - new Set(ids).size).toBe(0);
+      expect(out).toHaveLength(2 * mentors.length);
+    },
+    240_000,
+  );
+});
