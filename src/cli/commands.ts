@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { RuleDocument } from '../contracts/rule.js';
+import type { ConditionTrace } from '../engine/conditions.js';
 import type { Problem } from '../contracts/validation.js';
 import { checkRuleFiles, listRuleFiles, type LocatedProblem, type RuleFile } from '../rules/rule-files.js';
 import { ApiError, type JourneyClient } from './client.js';
@@ -322,18 +323,8 @@ export async function evaluate(ctx: Context, userId: string, opts: { dryRun: boo
   return EXIT.ok;
 }
 
-interface Trace {
-  path: string;
-  type: string;
-  entity?: string;
-  field?: string;
-  actual: unknown;
-  expected: unknown;
-  result: boolean;
-  needs?: string;
-  becomesTrueAt?: string;
-  conditions?: Trace[];
-}
+/** An explain answer's condition, as the server's engine writes it. */
+type Trace = ConditionTrace;
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 

@@ -7,7 +7,8 @@ import { daysAgo, ev } from '../support/events.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startApp();
+  // Backfills off: these tests assert what each evaluation itself changes, without a background pass racing it.
+  t = await startApp({ JOURNEY_BACKFILL_BATCH_SIZE: '0' });
 });
 afterAll(() => t.close());
 

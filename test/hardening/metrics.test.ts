@@ -75,8 +75,10 @@ describe(`GET /metrics (${backend})`, () => {
 
     expect(value(m, 'journey_rules_fired_total', { rule: 'mentor_ready_001' })).toBe(1);
     expect(value(m, 'journey_flag_changes_total', { flag: 'mentor_ready', direction: 'set' })).toBe(1);
-    expect(value(m, 'journey_evaluation_duration_seconds_count')).toBeGreaterThanOrEqual(2);
-    expect(value(m, 'journey_participants_evaluated_total')).toBeGreaterThanOrEqual(2);
+    // Only the first batch applied anything (the second was a duplicate and a pending event); background
+    // work (backfills, the scheduler) may add evaluations of its own.
+    expect(value(m, 'journey_evaluation_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value(m, 'journey_participants_evaluated_total')).toBeGreaterThanOrEqual(1);
     // No Kafka relay in this test: the flag update and the milestone wait in the outbox.
     expect(value(m, 'journey_outbox_backlog')).toBeGreaterThanOrEqual(2);
     expect(value(m, 'journey_outbox_oldest_age_seconds')).toBeGreaterThanOrEqual(0);
