@@ -1,4 +1,5 @@
 import { CacheModule } from '@nestjs/cache-manager';
+import { createKeyv } from '@keyv/redis';
 import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
@@ -37,7 +38,11 @@ export class AppModule implements NestModule {
       imports: [
         ConfigModule.of(config),
         LoggerModule.forRoot(loggerOptions(config, logStream)),
-        CacheModule.register({ isGlobal: true }),
+        // With Redis the caches are shared: a rule change on one instance is seen by every instance at once.
+        CacheModule.register({
+          isGlobal: true,
+          ...(config.redisUrl ? { stores: [createKeyv(config.redisUrl, { namespace: config.cacheNamespace })] } : {}),
+        }),
         MetricsModule.register({ public: config.metricsPublic }),
         DatabaseModule,
         RulesModule,

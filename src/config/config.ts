@@ -25,6 +25,10 @@ export interface AppConfig {
   seedDir: string;
   /** Origins allowed by CORS (JOURNEY_CORS_ORIGINS, `*` for any); CORS is off when absent. */
   corsOrigins?: string[];
+  /** Redis for the shared rules and context caches; without it each instance caches in memory. */
+  redisUrl?: string;
+  /** Prefix of the shared cache keys (instances of one deployment share it). */
+  cacheNamespace: string;
   /** Requests per API key (or IP without one) per window; limit 0 turns throttling off. */
   rateLimit: { limit: number; ttlMs: number };
   /** GET /metrics without a key (JOURNEY_METRICS_PUBLIC, default true); false: reader key. */
@@ -135,6 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reconcileIntervalMs: int(env, 'JOURNEY_RECONCILE_INTERVAL_MS', 3_600_000),
     seedDir: resolve(env.JOURNEY_SEED_DIR || 'seeds'),
     corsOrigins: list(env.JOURNEY_CORS_ORIGINS),
+    redisUrl: env.REDIS_URL || undefined,
+    cacheNamespace: env.JOURNEY_CACHE_NAMESPACE || 'journey',
     rateLimit: { limit: int(env, 'JOURNEY_RATE_LIMIT', 6000), ttlMs: positive(env, 'JOURNEY_RATE_TTL_MS', 60_000) },
     metricsPublic: bool(env, 'JOURNEY_METRICS_PUBLIC', true),
     backfillBatchSize: int(env, 'JOURNEY_BACKFILL_BATCH_SIZE', 1000),
