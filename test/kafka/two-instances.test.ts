@@ -47,7 +47,7 @@ describeKafka('Kafka: two instances in one consumer group (PostgreSQL)', () => {
     ].flat();
 
   needsPostgres(
-    `share the partitions and never duplicate a transition${suffix}`,
+    `share the partitions, never duplicate a transition, and one takes over when the other leaves${suffix}`,
     async () => {
       first = await startKafkaApp(prefix);
       kafka = kafkaClient();
@@ -97,7 +97,20 @@ describeKafka('Kafka: two instances in one consumer group (PostgreSQL)', () => {
       const ids = out.map((o) => o.envelope.id);
       expect(ids.length - new Set(ids).size).toBe(0);
       expect(out).toHaveLength(2 * mentors.length);
+
+      // One instance goes away: the other takes over its partitions and the stream goes on.
+      await second.close();
+      second = undefined;
+      const late = Array.from({ length: 100 }, () => randomUUID());
+      const thirdPart = streamFor(late, []);
+      await produceEvents(producer, prefix, thirdPart);
+      await until('the survivor to apply the rest', async () => (await processed()) === total + thirdPart.length, 120_000, 200);
+      const lateHistory: { n: string }[] = await first.db.query(
+        `SELECT count(*) AS n FROM journey_flag_history WHERE user_id = ANY($1::uuid[]) GROUP BY user_id`,
+        [late],
+      );
+      expect(lateHistory.map((h) => h.n)).toEqual(late.map(() => '1'));
     },
-    240_000,
+    300_000,
   );
 });
