@@ -85,7 +85,7 @@ if (serviceParts.length) {
 
 let latency: LatencyResult | null = null;
 const kafkaMissing = serviceMissing ?? has('src/kafka/consumer.server.ts', 'src/kafka/outbox-relay.ts');
-const brokerMissing = !kafkaMissing && (wanted('kafka') || wanted('latency')) ? kafkaUp() : null;
+const brokerMissing = !kafkaMissing && (wanted('kafka') || wanted('latency')) ? await kafkaUp() : null;
 const kafka: KafkaResult | null = await part('kafka', kafkaMissing ?? brokerMissing, () =>
   kafkaPart({ participants: SIZES.kafkaParticipants, log }, async (service, db, prefix) => {
     latency = await part('latency', null, () => latencyPart(service, db, prefix, { rate: SIZES.rate, seconds: SIZES.latencyS, log }));

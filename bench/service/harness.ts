@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { Random } from '../random.js';
 
@@ -76,8 +77,22 @@ export async function createDatabase(): Promise<BenchDatabase> {
 
 /* ------------------------------------------------------------------ broker */
 
-/** Starts the broker (`npm run kafka:up`, a no-op when it runs); null when ready, else why not. */
-export function kafkaUp(): string | null {
+async function brokerAnswers(): Promise<boolean> {
+  const admin = new Kafka({ clientId: 'journey-bench-probe', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** A broker at KAFKA_BROKERS: one already answering, or ours started with `npm run kafka:up`; null when ready, else why not. */
+export async function kafkaUp(): Promise<string | null> {
+  if (await brokerAnswers()) return null;
   const r = spawnSync('npm', ['run', '--silent', 'kafka:up'], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 });
   if (r.status === 0) return null;
   return `npm run kafka:up failed (${r.status ?? r.signal}): ${(r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' | ')}`;
