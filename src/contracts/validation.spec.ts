@@ -1,30 +1,9 @@
 import { ENTITY_NAMES } from './entities.js';
 import { MAX_DEPTH, MILESTONE_EVENT, type RuleDocument } from './rule.js';
 import { formatProblems, toPath, validateRule, type Problem } from './validation.js';
+import { MENTOR_READY_RULE } from '../engine/testing.js';
 
-const valid: RuleDocument = {
-  id: 'mentor_ready_001',
-  name: 'Mentor ready',
-  description: 'Participant has completed 3+ language sessions with avg rating >= 4.0',
-  flag: 'mentor_ready',
-  priority: 20,
-  active: true,
-  conditions: [
-    { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', count: '>=', count_value: 3 },
-    {
-      type: 'value',
-      entity: 'kintell_sessions',
-      field: 'avg_rating',
-      operator: '>=',
-      value: 4.0,
-      where: [{ field: 'session_type', value: 'language' }],
-    },
-  ],
-  actions: [
-    { type: 'set_flag', flag: 'mentor_ready', value: true },
-    { type: 'emit_event', event: MILESTONE_EVENT, payload: { milestone: 'mentor_ready', reason: 'Completed 3+ language sessions' } },
-  ],
-};
+const valid: RuleDocument = MENTOR_READY_RULE;
 
 /** The valid rule with its conditions (or anything else) replaced. */
 const withConditions = (...conditions: unknown[]) => ({ ...valid, conditions });

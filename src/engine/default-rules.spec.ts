@@ -2,34 +2,10 @@
  * The seed's three default rules (Journey_Engine.md "Default Rules"), as rule documents,
  * through the scenarios a program manager would check.
  */
-import { MILESTONE_EVENT, type RuleDocument } from '../contracts/rule.js';
+import type { RuleDocument } from '../contracts/rule.js';
 import { validateRule } from '../contracts/validation.js';
-import { DAY, HOUR, T0, context, journey, record } from './testing.js';
+import { DAY, HOUR, MENTOR_READY_RULE as mentorReady, T0, context, journey, record } from './testing.js';
 import type { Decision, EntityRecord } from './types.js';
-
-const mentorReady: RuleDocument = {
-  id: 'mentor_ready_001',
-  name: 'Mentor ready',
-  description: 'Participant has completed 3+ language sessions with avg rating >= 4.0',
-  flag: 'mentor_ready',
-  priority: 20,
-  active: true,
-  conditions: [
-    { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', count: '>=', count_value: 3 },
-    {
-      type: 'value',
-      entity: 'kintell_sessions',
-      field: 'avg_rating',
-      operator: '>=',
-      value: 4.0,
-      where: [{ field: 'session_type', value: 'language' }],
-    },
-  ],
-  actions: [
-    { type: 'set_flag', flag: 'mentor_ready', value: true },
-    { type: 'emit_event', event: MILESTONE_EVENT, payload: { milestone: 'mentor_ready', reason: 'Completed 3+ language sessions' } },
-  ],
-};
 
 const followupNeeded: RuleDocument = {
   id: 'followup_needed_001',

@@ -2,7 +2,7 @@
  * Builders for engine inputs, shared by the specs and the benchmarks. Times are epoch ms.
  */
 import type { EntityName } from '../contracts/entities.js';
-import type { Action, Condition, RuleDocument } from '../contracts/rule.js';
+import { MILESTONE_EVENT, type Action, type Condition, type RuleDocument } from '../contracts/rule.js';
 import { applyDecision, evaluate, RuleSet } from './evaluate.js';
 import type { Decision, EntityRecord, ParticipantContext, ParticipantState } from './types.js';
 
@@ -54,3 +54,28 @@ export function journey(docs: RuleDocument[], initial: ParticipantState = emptyS
     },
   };
 }
+
+/** The seed's mentor_ready_001 as a rule document, shared by the specs. */
+export const MENTOR_READY_RULE: RuleDocument = {
+  id: 'mentor_ready_001',
+  name: 'Mentor ready',
+  description: 'Participant has completed 3+ language sessions with avg rating >= 4.0',
+  flag: 'mentor_ready',
+  priority: 20,
+  active: true,
+  conditions: [
+    { type: 'count', entity: 'kintell_sessions', field: 'session_type', value: 'language', count: '>=', count_value: 3 },
+    {
+      type: 'value',
+      entity: 'kintell_sessions',
+      field: 'avg_rating',
+      operator: '>=',
+      value: 4.0,
+      where: [{ field: 'session_type', value: 'language' }],
+    },
+  ],
+  actions: [
+    { type: 'set_flag', flag: 'mentor_ready', value: true },
+    { type: 'emit_event', event: MILESTONE_EVENT, payload: { milestone: 'mentor_ready', reason: 'Completed 3+ language sessions' } },
+  ],
+};
