@@ -78,7 +78,12 @@ export async function createDatabase(): Promise<BenchDatabase> {
 /* ------------------------------------------------------------------ broker */
 
 async function brokerAnswers(): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'journey-bench-probe', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'journey-bench-probe',
+    brokers: KAFKA_BROKERS.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await admin.connect();
     await admin.listTopics();
@@ -133,7 +138,9 @@ export interface Service {
 export async function startService(env: Record<string, string>): Promise<Service> {
   const port = await freePort();
   const lines: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, ['dist/src/main.js'], {
+  // BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service itself.
+  const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
     cwd: ROOT,
     env: {
       ...process.env,

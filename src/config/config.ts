@@ -130,7 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           topicPrefix: env.JOURNEY_KAFKA_TOPIC_PREFIX ?? '',
           topicPartitions: positive(env, 'KAFKA_TOPIC_PARTITIONS', 4),
           chunkSize: positive(env, 'JOURNEY_KAFKA_CHUNK_SIZE', 1000),
-          concurrency: positive(env, 'JOURNEY_KAFKA_CONCURRENCY', 1),
+          concurrency: positive(env, 'JOURNEY_KAFKA_CONCURRENCY', 64),
           relayIntervalMs: positive(env, 'JOURNEY_RELAY_INTERVAL_MS', 200),
           relayBatchSize: positive(env, 'JOURNEY_RELAY_BATCH_SIZE', 500),
         }

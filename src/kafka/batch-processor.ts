@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import { IngestService } from '../events/ingest.service.js';
 import { decodeMessage } from './decode.js';
+import { Coalescer } from './coalescer.js';
 import { KafkaClient, type Poison } from './kafka.client.js';
 import { KafkaHealth } from './kafka.health.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -24,16 +25,21 @@ const MAX_PAUSE_MS = 30_000;
 
 /**
  * One kafkajs batch (one partition, in offset order) through the ingest pipeline:
- * poison → `<topic>.dlq` (awaited); valid events → IngestService.ingest, one transaction per chunk of at
- * most JOURNEY_KAFKA_CHUNK_SIZE events; the chunk's offsets are resolved and committed only after
+ * poison → `<topic>.dlq` (awaited); valid events → IngestService.ingest, in chunks of at most
+ * JOURNEY_KAFKA_CHUNK_SIZE events; the chunk's offsets are resolved and committed only after
  * its transaction committed. A redelivered event is deduplicated by id, so at-least-once delivery
  * gives an exactly-once effect.
+ *
+ * The partitions of one fetch are processed concurrently (JOURNEY_KAFKA_CONCURRENCY), and their
+ * chunks share transactions through a Coalescer: one transaction carries the events of many
+ * partitions, up to the chunk size, instead of one small transaction per partition.
  */
 @Injectable()
 export class KafkaBatchProcessor {
   private readonly logger = new Logger('KafkaConsumer');
   private readonly failures = new Map<string, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private readonly coalescer: Coalescer<EventEnvelope>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -41,7 +47,9 @@ export class KafkaBatchProcessor {
     private readonly ingest: IngestService,
     private readonly health: KafkaHealth,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.coalescer = new Coalescer((events) => this.ingest.ingest(events).then(() => undefined), config.kafka!.chunkSize);
+  }
 
   async process(payload: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = payload.batch;
@@ -90,7 +98,7 @@ export class KafkaBatchProcessor {
     }
     if (valid.length === 0) return;
     try {
-      await this.ingest.ingest(valid.map((v) => v.event));
+      await this.coalescer.submit(valid.map((v) => v.event));
     } catch (e) {
       if (!isDataError(e)) throw e;
       await this.isolateRejected(topic, partition, valid, e);

@@ -1,0 +1,66 @@
+import { Coalescer } from './coalescer.js';
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+function recorder(fail: (items: number[]) => boolean = () => false) {
+  const runs: number[][] = [];
+  let release: (() => void) | undefined;
+  const gate = { hold: false };
+  const run = async (items: number[]) => {
+    runs.push(items);
+    if (gate.hold) await new Promise<void>((r) => (release = r));
+    if (fail(items)) throw new Error(`refused ${items.join(',')}`);
+  };
+  return { runs, run, gate, release: () => release?.() };
+}
+
+describe('Coalescer', () => {
+  it('joins the submissions of one turn into one run, in submission order', async () => {
+    const r = recorder();
+    const c = new Coalescer(r.run, 100);
+    await Promise.all([c.submit([1, 2]), c.submit([3]), c.submit([4, 5])]);
+    expect(r.runs).toEqual([[1, 2, 3, 4, 5]]);
+  });
+
+  it('never puts more than max items in a run, but never splits a submission', async () => {
+    const r = recorder();
+    const c = new Coalescer(r.run, 3);
+    await Promise.all([c.submit([1, 2]), c.submit([3]), c.submit([4, 5]), c.submit([6, 7, 8, 9])]);
+    expect(r.runs).toEqual([
+      [1, 2, 3],
+      [4, 5],
+      [6, 7, 8, 9],
+    ]);
+  });
+
+  it('gathers what arrives during a run into the next one', async () => {
+    const r = recorder();
+    r.gate.hold = true;
+    const c = new Coalescer(r.run, 100);
+    const first = c.submit([1]);
+    await tick();
+    expect(r.runs).toEqual([[1]]);
+    const later = [c.submit([2]), c.submit([3])];
+    r.gate.hold = false;
+    r.release();
+    await Promise.all([first, ...later]);
+    expect(r.runs).toEqual([[1], [2, 3]]);
+  });
+
+  it('retries a failed run one submission at a time: only the bad one is rejected', async () => {
+    const r = recorder((items) => items.includes(3));
+    const c = new Coalescer(r.run, 100);
+    const outcomes = await Promise.allSettled([c.submit([1, 2]), c.submit([3]), c.submit([4])]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe('refused 3');
+    expect(r.runs).toEqual([[1, 2, 3, 4], [1, 2], [3], [4]]);
+  });
+
+  it('keeps working after a failure', async () => {
+    const r = recorder((items) => items.includes(0));
+    const c = new Coalescer(r.run, 100);
+    await expect(c.submit([0])).rejects.toThrow('refused 0');
+    await c.submit([7]);
+    expect(r.runs).toEqual([[0], [7]]);
+  });
+});
