@@ -31,9 +31,20 @@ export interface CompiledCondition {
   test(ctx: ParticipantContext, now: number, pass?: number): boolean;
   /** The earliest instant after `now` at which time alone could change the result (Infinity if never). */
   next(ctx: ParticipantContext, now: number, pass?: number): number;
+  /**
+   * `test` and a due instant at once: returns the result and sets `due.at` to an instant after `now`
+   * no later than the first at which time alone changes the result (Infinity if never). Never earlier
+   * than `next`, often later: only what can turn the result is asked (see `combine`).
+   */
+  probe(ctx: ParticipantContext, now: number, pass: number | undefined, due: Due): boolean;
   explain(ctx: ParticipantContext, now: number, path: string): ConditionTrace;
   /** False when time alone never changes the result (`next` is always Infinity), so evaluation need not ask. */
   timed: boolean;
+}
+
+/** Where `probe` leaves its due instant: one object per evaluation, overwritten by every probe. */
+export interface Due {
+  at: number;
 }
 
 type Predicate = (r: EntityRecord) => boolean;
@@ -287,32 +298,62 @@ export function compileCondition(c: Condition): CompiledCondition {
   };
 }
 
+/**
+ * all_of (`all`) or any_of over compiled children, without `explain`. A rule is the all_of of its conditions.
+ *
+ * `probe` asks the untimed children first: one that decides the result (false for all_of, true for
+ * any_of) decides it for good, so time cannot change it. Then the timed children, until one
+ * decides: the result cannot change before that child does, so the child's due instant bounds it.
+ * When none decides, the result changes with the first child that does: the earliest of theirs.
+ */
+export function combine(kids: readonly CompiledCondition[], all: boolean): Omit<CompiledCondition, 'explain'> {
+  const untimed = kids.filter((k) => !k.timed);
+  const timed = kids.filter((k) => k.timed);
+  const decisive = !all;
+  return {
+    test: all
+      ? (ctx, now, pass) => {
+          for (const k of kids) if (!k.test(ctx, now, pass)) return false;
+          return true;
+        }
+      : (ctx, now, pass) => {
+          for (const k of kids) if (k.test(ctx, now, pass)) return true;
+          return false;
+        },
+    next(ctx, now, pass) {
+      let soonest = Infinity;
+      for (const k of timed) {
+        const t = k.next(ctx, now, pass);
+        if (t < soonest) soonest = t;
+      }
+      return soonest;
+    },
+    probe(ctx, now, pass, due) {
+      for (let i = 0; i < untimed.length; i++)
+        if (untimed[i].test(ctx, now, pass) === decisive) {
+          due.at = Infinity;
+          return decisive;
+        }
+      let soonest = Infinity;
+      for (let i = 0; i < timed.length; i++) {
+        if (timed[i].probe(ctx, now, pass, due) === decisive) return decisive;
+        if (due.at < soonest) soonest = due.at;
+      }
+      due.at = soonest;
+      return !decisive;
+    },
+    timed: timed.length > 0,
+  };
+}
+
 function compileOne(c: Condition): CompiledCondition {
   switch (c.type) {
     case 'all_of':
     case 'any_of': {
       const kids = c.conditions.map(compileCondition);
       const all = c.type === 'all_of';
-      const timedKids = kids.filter((k) => k.timed);
       return {
-        test: all
-          ? (ctx, now, pass) => {
-              for (const k of kids) if (!k.test(ctx, now, pass)) return false;
-              return true;
-            }
-          : (ctx, now, pass) => {
-              for (const k of kids) if (k.test(ctx, now, pass)) return true;
-              return false;
-            },
-        next(ctx, now, pass) {
-          let soonest = Infinity;
-          for (const k of timedKids) {
-            const t = k.next(ctx, now, pass);
-            if (t < soonest) soonest = t;
-          }
-          return soonest;
-        },
-        timed: timedKids.length > 0,
+        ...combine(kids, all),
         explain(ctx, now, path) {
           const conditions = kids.map((k, i) => k.explain(ctx, now, `${path}.conditions[${i}]`));
           const held = conditions.filter((t) => t.result).length;
@@ -333,6 +374,7 @@ function compileOne(c: Condition): CompiledCondition {
       return {
         test: (ctx, now, pass) => !kid.test(ctx, now, pass),
         next: (ctx, now, pass) => kid.next(ctx, now, pass),
+        probe: (ctx, now, pass, due) => !kid.probe(ctx, now, pass, due),
         timed: kid.timed,
         explain(ctx, now, path) {
           const inner = kid.explain(ctx, now, `${path}.condition`);
@@ -361,8 +403,28 @@ function compileOne(c: Condition): CompiledCondition {
         next(ctx, now, pass) {
           if (window === null) return Infinity;
           let soonest = Infinity;
-          for (const r of selection.select(ctx, pass)) if (r.occurredAt > now - window && r.occurredAt + window < soonest) soonest = r.occurredAt + window;
+          for (const r of selection.select(ctx, pass))
+            if (r.occurredAt > now - window && r.occurredAt + window < soonest) soonest = r.occurredAt + window;
           return soonest;
+        },
+        probe(ctx, now, pass, due) {
+          const rs = selection.select(ctx, pass);
+          if (window === null) {
+            due.at = Infinity;
+            return cmp(rs.length);
+          }
+          // test and next in one walk: the records counted, and the first of them to leave the window
+          let n = 0;
+          let soonest = Infinity;
+          for (let i = 0; i < rs.length; i++) {
+            const at = rs[i].occurredAt;
+            if (at > now - window) {
+              n++;
+              if (at + window < soonest) soonest = at + window;
+            }
+          }
+          due.at = soonest;
+          return cmp(n);
         },
         timed: window !== null,
         explain(ctx, now, path) {
@@ -388,6 +450,10 @@ function compileOne(c: Condition): CompiledCondition {
       return {
         test: (ctx, _now, pass) => cmp(value.of(ctx, pass)),
         next: () => Infinity,
+        probe(ctx, _now, pass, due) {
+          due.at = Infinity;
+          return cmp(value.of(ctx, pass));
+        },
         timed: false,
         explain(ctx, _now, path) {
           const actual = value.of(ctx);
@@ -421,6 +487,15 @@ function compileOne(c: Condition): CompiledCondition {
         next(ctx, now, pass) {
           const t = since(ctx, pass);
           return t !== undefined && t + duration > now ? t + duration : Infinity;
+        },
+        probe(ctx, now, pass, due) {
+          const t = since(ctx, pass);
+          if (t === undefined) {
+            due.at = Infinity;
+            return false;
+          }
+          due.at = t + duration > now ? t + duration : Infinity;
+          return now - t >= duration;
         },
         timed: true,
         explain(ctx, now, path) {

@@ -201,10 +201,9 @@ const cases: [string, Case][] = [
     {
       docs: [nested],
       ctx: nestedCtx,
-      dues: [
-        [T0 + 2 * DAY, [set()]],
-        [T0 + 4 * DAY, []],
-      ],
+      // Then nothing is due: the all_of holds for good (its silence has begun), so the any_of does too;
+      // the not-exists child turning true at T0 + 4 days changes nothing.
+      dues: [[T0 + 2 * DAY, [set()]]],
     },
   ],
   [

@@ -3,7 +3,7 @@
  * a decision out. Pure: no I/O, no clock, no randomness.
  */
 import { FLAG_EVENT, MILESTONE_EVENT, type EmitEventAction, type RuleDocument } from '../contracts/rule.js';
-import { compileCondition, newPass, type CompiledCondition, type ConditionTrace } from './conditions.js';
+import { combine, compileCondition, newPass, type CompiledCondition, type ConditionTrace, type Due } from './conditions.js';
 import { parseDuration } from './duration.js';
 import type { Change, Decision, EmittedEvent, FlagChange, FlagState, ParticipantContext, ParticipantState } from './types.js';
 
@@ -20,6 +20,8 @@ export interface CompiledRule {
   version: number;
   doc: RuleDocument;
   conditions: CompiledCondition[];
+  /** The all_of of `conditions`: what evaluation probes. */
+  whole: Omit<CompiledCondition, 'explain'>;
   /** The last set_flag / clear_flag per flag. */
   flagActions: ReadonlyMap<string, FlagAction>;
   emits: readonly EmitEventAction[];
@@ -34,6 +36,7 @@ export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
     else if (a.type === 'clear_flag') flagActions.set(a.flag, { value: false, expiresInMs: null });
     else emits.push(a);
   }
+  const conditions = doc.conditions.map(compileCondition);
   return {
     id: doc.id,
     priority: doc.priority,
@@ -41,7 +44,8 @@ export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
     sticky: doc.sticky ?? false,
     version,
     doc,
-    conditions: doc.conditions.map(compileCondition),
+    conditions,
+    whole: combine(conditions, true),
     flagActions,
     emits,
   };
@@ -62,15 +66,12 @@ export class RuleSet {
   readonly positions: ReadonlyMap<string, number>;
   /** Each rule's flag actions, by index, as a list. */
   readonly flagActions: readonly (readonly [string, FlagAction])[][];
-  /** Every rule's conditions that time alone can change: the only ones asked for the next due instant. */
-  readonly timed: readonly CompiledCondition[];
   constructor(rules: CompiledRule[]) {
     this.rules = [...rules].sort(byPrecedence);
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
     this.ids = this.rules.map((r) => r.id);
     this.positions = new Map(this.ids.map((id, i) => [id, i]));
     this.flagActions = this.rules.map((r) => [...r.flagActions]);
-    this.timed = this.rules.flatMap((r) => r.conditions.filter((c) => c.timed));
   }
   static of(docs: RuleDocument[]): RuleSet {
     return new RuleSet(docs.filter((d) => d.active !== false).map((d) => compileRule(d)));
@@ -127,9 +128,14 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   const hit = new Uint8Array(all.length);
   const triggeredRules: string[] = [];
   const pass = newPass();
+  // The earliest due instant of any rule: when time alone could first change whether it matches.
+  const due: Due = { at: Infinity };
+  let next = Infinity;
   for (let i = 0; i < all.length; i++) {
     const r = all[i];
-    if (!matches(r, ctx, now, pass)) continue;
+    const matched = r.whole.probe(ctx, now, pass, due);
+    if (due.at < next) next = due.at;
+    if (!matched) continue;
     hit[i] = state.matched[r.id] ? MATCHES : RISES;
     triggeredRules.push(r.id);
   }
@@ -244,11 +250,6 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     }
   }
 
-  let next = Infinity;
-  for (const c of rules.timed) {
-    const t = c.next(ctx, now, pass);
-    if (t < next) next = t;
-  }
   // Expiry of each flag as it stands after this decision: a flag changed now is due only by its new expiry.
   const expiries = new Map<string, number | null>();
   for (const flag of flagNames) expiries.set(flag, flags[flag].value ? flags[flag].expiresAt : null);

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { COMPARATORS, MILESTONE_EVENT, type Action, type Condition, type Filter, type RuleDocument } from '../contracts/rule.js';
 import { validateRule } from '../contracts/validation.js';
-import { compileCondition } from './conditions.js';
+import { compileCondition, newPass } from './conditions.js';
 import { applyDecision, evaluate, RuleSet } from './evaluate.js';
 import { DAY, T0, context, emptyState, record } from './testing.js';
 import type { EntityRecord, ParticipantContext, ParticipantState } from './types.js';
@@ -217,6 +217,21 @@ describe('logical laws', () => {
         const horizon = Number.isFinite(next) ? next - 1 : now + 60 * DAY;
         const later = now + Math.floor((horizon - now) * frac);
         expect(compiled.test(ctx, later)).toBe(compiled.test(ctx, now));
+      }),
+      params,
+    );
+  });
+  it('probe answers as test, and time alone does not change the result before its due instant (never before next())', () => {
+    fc.assert(
+      fc.property(conditionArb, ctxArb, nowArb, fc.double({ min: 0, max: 1, noNaN: true }), (c, ctx, now, frac) => {
+        const compiled = compileCondition(c);
+        const due = { at: NaN };
+        const result = compiled.probe(ctx, now, newPass(), due);
+        expect(result).toBe(compiled.test(ctx, now));
+        expect(due.at).toBeGreaterThanOrEqual(compiled.next(ctx, now));
+        const horizon = Number.isFinite(due.at) ? due.at - 1 : now + 60 * DAY;
+        const later = now + Math.floor((horizon - now) * frac);
+        expect(compiled.test(ctx, later)).toBe(result);
       }),
       params,
     );

@@ -71,6 +71,6 @@ export interface Decision {
   /** Every output event, in order: flag updates, milestones, custom events. */
   events: EmittedEvent[];
   changes: Change[];
-  /** The earliest instant at which time alone could change a result; null if never. */
+  /** When to evaluate again if no event arrives: no later than the first instant at which time alone changes a rule's result or a flag expires; null if never. */
   nextDueAt: number | null;
 }
