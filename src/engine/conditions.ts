@@ -1,6 +1,11 @@
 /**
- * Conditions compiled to closures: evaluated against a participant context at a given `now`,
+ * Conditions compiled to plans: evaluated against a participant context at a given `now`,
  * able to say when time alone would change their result, and to explain themselves.
+ *
+ * A plan is data (`Plan`, `Selection`, `Measure`, `Comparison`), each of one shape whatever the
+ * condition, walked by a few functions (`holds`, `nextOf`, `probe`). Evaluation then calls the same
+ * handful of functions for every rule, which the JIT optimises as one, rather than a closure per
+ * condition, operator and filter.
  */
 import { ENTITIES, parseFieldRef, type EntityName, type FieldRef, type FieldSpec } from '../contracts/entities.js';
 import type { Condition, Filter, Operator, Scalar } from '../contracts/rule.js';
@@ -34,12 +39,14 @@ export interface CompiledCondition {
   /**
    * `test` and a due instant at once: returns the result and sets `due.at` to an instant after `now`
    * no later than the first at which time alone changes the result (Infinity if never). Never earlier
-   * than `next`, often later: only what can turn the result is asked (see `combine`).
+   * than `next`, often later: only what can turn the result is asked (see `probe` below).
    */
   probe(ctx: ParticipantContext, now: number, pass: number | undefined, due: Due): boolean;
   explain(ctx: ParticipantContext, now: number, path: string): ConditionTrace;
   /** False when time alone never changes the result (`next` is always Infinity), so evaluation need not ask. */
   timed: boolean;
+  /** The condition as a plan: what the methods above walk. */
+  plan: Plan;
 }
 
 /** Where `probe` leaves its due instant: one object per evaluation, overwritten by every probe. */
@@ -47,7 +54,6 @@ export interface Due {
   at: number;
 }
 
-type Predicate = (r: EntityRecord) => boolean;
 const EMPTY: readonly EntityRecord[] = [];
 
 let passes = 0;
@@ -66,28 +72,45 @@ function normalise(v: unknown, type: FieldSpec['type']): unknown {
   return v;
 }
 
-export function comparator(op: Operator, expected: Scalar | Scalar[], type: FieldSpec['type']): (actual: unknown) => boolean {
-  const list = (Array.isArray(expected) ? expected : [expected]).map((e) => normalise(e, type));
-  const e = list[0] as number | string | boolean;
-  switch (op) {
-    case '=':
-    case '==':
-      return (a) => a !== undefined && a === e;
-    case '!=':
-      return (a) => a !== undefined && a !== e;
-    case '>':
-      return (a) => a !== undefined && (a as number) > (e as number);
-    case '>=':
-      return (a) => a !== undefined && (a as number) >= (e as number);
-    case '<':
-      return (a) => a !== undefined && (a as number) < (e as number);
-    case '<=':
-      return (a) => a !== undefined && (a as number) <= (e as number);
-    case 'in':
-      return (a) => a !== undefined && list.includes(a);
-    case 'not_in':
-      return (a) => a !== undefined && !list.includes(a);
+const OPS: Record<Operator, number> = { '=': 0, '==': 0, '!=': 1, '>': 2, '>=': 3, '<': 4, '<=': 5, in: 6, not_in: 7 };
+
+/** `actual op expected`, the expected value(s) normalised once. An absent actual value never compares. */
+class Comparison {
+  private readonly op: number;
+  private readonly list: readonly unknown[];
+  private readonly e: unknown;
+  constructor(op: Operator, expected: Scalar | Scalar[], type: FieldSpec['type']) {
+    this.op = OPS[op];
+    this.list = (Array.isArray(expected) ? expected : [expected]).map((e) => normalise(e, type));
+    this.e = this.list[0];
   }
+
+  holds(a: unknown): boolean {
+    if (a === undefined) return false;
+    switch (this.op) {
+      case 0:
+        return a === this.e;
+      case 1:
+        return a !== this.e;
+      case 2:
+        return (a as number) > (this.e as number);
+      case 3:
+        return (a as number) >= (this.e as number);
+      case 4:
+        return (a as number) < (this.e as number);
+      case 5:
+        return (a as number) <= (this.e as number);
+      case 6:
+        return this.list.includes(a);
+      default:
+        return !this.list.includes(a);
+    }
+  }
+}
+
+export function comparator(op: Operator, expected: Scalar | Scalar[], type: FieldSpec['type']): (actual: unknown) => boolean {
+  const c = new Comparison(op, expected, type);
+  return (a) => c.holds(a);
 }
 
 function fieldType(entity: EntityName, field: string): FieldSpec['type'] {
@@ -98,31 +121,29 @@ function fieldValue(r: EntityRecord, field: string): unknown {
   return field === 'occurred_at' ? r.occurredAt : r.fields[field];
 }
 
-/** One filter as a record test, its field's type settled once: only times need parsing per record. */
-function filterTest(entity: EntityName, f: Filter): Predicate {
-  const type = fieldType(entity, f.field);
-  const cmp = comparator(f.operator ?? '=', f.value, type);
-  const field = f.field;
-  if (field === 'occurred_at') return (r) => cmp(r.occurredAt);
-  if (type === 'timestamp') return (r) => cmp(normalise(r.fields[field], type));
-  return (r) => {
-    const v = r.fields[field];
-    return v !== null && cmp(v);
-  };
-}
+/** How a filter reads its field from a record: its type settled once, so only times need parsing per record. */
+const RECORD_TIME = 0;
+const TIME_FIELD = 1;
+const PLAIN_FIELD = 2;
 
-function filterPredicate(entity: EntityName, filters: Filter[]): Predicate | null {
-  if (filters.length === 0) return null;
-  const tests = filters.map((f) => filterTest(entity, f));
-  if (tests.length === 1) return tests[0];
-  if (tests.length === 2) {
-    const [a, b] = tests;
-    return (r) => a(r) && b(r);
+/** One filter as a record test. */
+class RecordFilter {
+  private readonly read: number;
+  private readonly field: string;
+  private readonly compare: Comparison;
+  constructor(entity: EntityName, f: Filter) {
+    const type = fieldType(entity, f.field);
+    this.field = f.field;
+    this.read = f.field === 'occurred_at' ? RECORD_TIME : type === 'timestamp' ? TIME_FIELD : PLAIN_FIELD;
+    this.compare = new Comparison(f.operator ?? '=', f.value, type);
   }
-  return (r) => {
-    for (const t of tests) if (!t(r)) return false;
-    return true;
-  };
+
+  passes(r: EntityRecord): boolean {
+    if (this.read === RECORD_TIME) return this.compare.holds(r.occurredAt);
+    const v = r.fields[this.field];
+    if (this.read === TIME_FIELD) return this.compare.holds(normalise(v, 'timestamp'));
+    return v !== null && this.compare.holds(v);
+  }
 }
 
 function describeFilters(filters: Filter[]): string {
@@ -136,14 +157,14 @@ class Selection {
   private readonly measures = new Map<string, Measure>();
   constructor(
     private readonly entity: EntityName,
-    private readonly pred: Predicate | null,
+    private readonly filters: readonly RecordFilter[],
   ) {}
 
   /** A (possibly derived) field over this selection, shared by every condition that reads it. */
   measure(field: string): Measure {
     let m = this.measures.get(field);
     if (!m) {
-      m = new Measure(this, deriver(this.entity, parseFieldRef(this.entity, field) as FieldRef));
+      m = new Measure(this, this.entity, parseFieldRef(this.entity, field) as FieldRef);
       this.measures.set(field, m);
     }
     return m;
@@ -152,11 +173,16 @@ class Selection {
   select(ctx: ParticipantContext, pass?: number): readonly EntityRecord[] {
     if (pass !== undefined && pass === this.pass) return this.result;
     const all = ctx.entities[this.entity] ?? EMPTY;
-    const pred = this.pred;
+    const filters = this.filters;
     let out = all;
-    if (pred !== null && all.length > 0) {
+    if (filters.length > 0 && all.length > 0) {
       const kept: EntityRecord[] = [];
-      for (const r of all) if (pred(r)) kept.push(r);
+      for (let i = 0; i < all.length; i++) {
+        const r = all[i];
+        let j = 0;
+        while (j < filters.length && filters[j].passes(r)) j++;
+        if (j === filters.length) kept.push(r);
+      }
       out = kept;
     }
     if (pass !== undefined) {
@@ -167,18 +193,22 @@ class Selection {
   }
 }
 
-/** A field's value over a selection, computed once per pass. */
+/** A (possibly derived) field's value over a selection, computed once per pass. */
 class Measure {
   private pass = 0;
   private value: unknown;
+  private readonly type: FieldSpec['type'];
   constructor(
     readonly selection: Selection,
-    private readonly derive: Deriver,
-  ) {}
+    entity: EntityName,
+    private readonly ref: FieldRef,
+  ) {
+    this.type = ref.kind === 'plain' ? fieldType(entity, ref.field) : 'number';
+  }
 
   of(ctx: ParticipantContext, pass?: number): unknown {
     if (pass !== undefined && pass === this.pass) return this.value;
-    const v = this.derive(this.selection.select(ctx, pass));
+    const v = measure(this.ref, this.type, this.selection.select(ctx, pass));
     if (pass !== undefined) {
       this.pass = pass;
       this.value = v;
@@ -202,7 +232,10 @@ function selector(
   const key = `${c.entity}\u0000${JSON.stringify(filters.map((f) => [f.field, f.operator === '==' ? '=' : (f.operator ?? '='), f.value]))}`;
   let selection = selections.get(key);
   if (!selection) {
-    selection = new Selection(c.entity, filterPredicate(c.entity, filters));
+    selection = new Selection(
+      c.entity,
+      filters.map((f) => new RecordFilter(c.entity, f)),
+    );
     if (selections.size < MAX_SHARED_SELECTIONS) selections.set(key, selection);
   }
   return { selection, label: filters.length ? `${c.entity} where ${describeFilters(filters)}` : c.entity };
@@ -214,55 +247,204 @@ function latest(records: readonly EntityRecord[]): EntityRecord | undefined {
   return best;
 }
 
-type Deriver = (records: readonly EntityRecord[]) => unknown;
-
-const countOf: Deriver = (records) => records.length;
-const lastActivity: Deriver = (records) => {
-  let max: number | undefined;
-  for (const r of records) if (max === undefined || r.occurredAt > max) max = r.occurredAt;
-  return max;
-};
-
-/** A (possibly derived) field as a function of the selected records, its kind and type settled once. */
-function deriver(entity: EntityName, ref: FieldRef): Deriver {
+/** A (possibly derived) field over the records; `type` is the plain field's. */
+function measure(ref: FieldRef, type: FieldSpec['type'], records: readonly EntityRecord[]): unknown {
   switch (ref.kind) {
     case 'count':
-      return countOf;
-    case 'last_activity':
-      return lastActivity;
+      return records.length;
+    case 'last_activity': {
+      let max: number | undefined;
+      for (let i = 0; i < records.length; i++) if (max === undefined || records[i].occurredAt > max) max = records[i].occurredAt;
+      return max;
+    }
     case 'plain': {
-      const { field } = ref;
-      const type = fieldType(entity, field);
-      return (records) => {
-        const r = latest(records);
-        return r ? normalise(fieldValue(r, field), type) : undefined;
-      };
+      const r = latest(records);
+      return r ? normalise(fieldValue(r, ref.field), type) : undefined;
     }
     case 'aggregate': {
       const { field, fn } = ref;
-      return (records) => {
-        let n = 0;
-        let acc = 0;
-        let min = Infinity;
-        let max = -Infinity;
-        for (const r of records) {
-          const v = r.fields[field];
-          if (typeof v !== 'number') continue;
-          n++;
-          acc += v;
-          if (v < min) min = v;
-          if (v > max) max = v;
-        }
-        if (n === 0) return undefined;
-        return fn === 'avg' ? acc / n : fn === 'sum' ? acc : fn === 'min' ? min : max;
-      };
+      let n = 0;
+      let acc = 0;
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < records.length; i++) {
+        const v = records[i].fields[field];
+        if (typeof v !== 'number') continue;
+        n++;
+        acc += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      if (n === 0) return undefined;
+      return fn === 'avg' ? acc / n : fn === 'sum' ? acc : fn === 'min' ? min : max;
     }
   }
 }
 
 /** The value of a (possibly derived) field over the selected records; undefined when it does not exist. */
 export function derive(entity: EntityName, ref: FieldRef, records: readonly EntityRecord[]): unknown {
-  return deriver(entity, ref)(records);
+  return measure(ref, ref.kind === 'plain' ? fieldType(entity, ref.field) : 'number', records);
+}
+
+/* ------------------------------------------------------------------ plans */
+
+const ALL_OF = 0;
+const ANY_OF = 1;
+const NOT = 2;
+/** count and exists: how many selected records (within the window, if any) compared with a number. */
+const COUNT = 3;
+const VALUE = 4;
+const TIME_SINCE = 5;
+
+/** A condition as data, of one shape whatever its kind; what is not used by its kind is empty. */
+export class Plan {
+  /** all_of / any_of: the children time cannot change, then the others (see `probe`). */
+  readonly untimed: readonly Plan[];
+  readonly timed: readonly Plan[];
+  /** Whether time alone can change the result. */
+  readonly isTimed: boolean;
+  constructor(
+    readonly kind: number,
+    /** all_of / any_of: the children; not: its one child. */
+    readonly kids: readonly Plan[],
+    readonly selection: Selection | null,
+    /** value: the field compared; time_since: the time measured from. */
+    readonly measure: Measure | null,
+    readonly compare: Comparison | null,
+    /** count / exists: the window (-1 for none); time_since: the duration. */
+    readonly span: number,
+  ) {
+    this.untimed = kids.filter((k) => !k.isTimed);
+    this.timed = kids.filter((k) => k.isTimed);
+    this.isTimed = kind === TIME_SINCE || (kind === COUNT && span >= 0) || this.timed.length > 0;
+  }
+}
+
+/** time_since: the instant measured from, the latest time or first-seen when there are no records. */
+function since(p: Plan, ctx: ParticipantContext, pass: number | undefined): number | undefined {
+  if (p.selection!.select(ctx, pass).length === 0) return ctx.firstSeenAt ?? undefined;
+  return p.measure!.of(ctx, pass) as number | undefined;
+}
+
+/** count / exists: how many selected records are within the window at `now`. */
+function counted(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined): number {
+  const rs = p.selection!.select(ctx, pass);
+  if (p.span < 0) return rs.length;
+  let n = 0;
+  for (let i = 0; i < rs.length; i++) if (rs[i].occurredAt > now - p.span) n++;
+  return n;
+}
+
+function holds(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined): boolean {
+  switch (p.kind) {
+    case ALL_OF:
+      for (let i = 0; i < p.kids.length; i++) if (!holds(p.kids[i], ctx, now, pass)) return false;
+      return true;
+    case ANY_OF:
+      for (let i = 0; i < p.kids.length; i++) if (holds(p.kids[i], ctx, now, pass)) return true;
+      return false;
+    case NOT:
+      return !holds(p.kids[0], ctx, now, pass);
+    case COUNT:
+      return p.compare!.holds(counted(p, ctx, now, pass));
+    case VALUE:
+      return p.compare!.holds(p.measure!.of(ctx, pass));
+    default: {
+      const t = since(p, ctx, pass);
+      return t !== undefined && now - t >= p.span;
+    }
+  }
+}
+
+/** The earliest instant after `now` at which time alone could change the result (Infinity if never). */
+function nextOf(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined): number {
+  switch (p.kind) {
+    case ALL_OF:
+    case ANY_OF:
+    case NOT: {
+      let soonest = Infinity;
+      for (let i = 0; i < p.timed.length; i++) {
+        const t = nextOf(p.timed[i], ctx, now, pass);
+        if (t < soonest) soonest = t;
+      }
+      return soonest;
+    }
+    case COUNT: {
+      if (p.span < 0) return Infinity;
+      let soonest = Infinity;
+      for (const r of p.selection!.select(ctx, pass))
+        if (r.occurredAt > now - p.span && r.occurredAt + p.span < soonest) soonest = r.occurredAt + p.span;
+      return soonest;
+    }
+    case VALUE:
+      return Infinity;
+    default: {
+      const t = since(p, ctx, pass);
+      return t !== undefined && t + p.span > now ? t + p.span : Infinity;
+    }
+  }
+}
+
+/**
+ * The result, and in `due.at` an instant no later than the first at which time alone changes it.
+ *
+ * all_of / any_of ask their untimed children first: one that decides the result (false for all_of,
+ * true for any_of) decides it for good, so time cannot change it. Then the timed children, until
+ * one decides: the result cannot change before that child does, so the child's due instant bounds
+ * it. When none decides, the result changes with the first child that does: the earliest of theirs.
+ */
+function probe(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined, due: Due): boolean {
+  switch (p.kind) {
+    case ALL_OF:
+    case ANY_OF: {
+      const decisive = p.kind === ANY_OF;
+      for (let i = 0; i < p.untimed.length; i++)
+        if (holds(p.untimed[i], ctx, now, pass) === decisive) {
+          due.at = Infinity;
+          return decisive;
+        }
+      let soonest = Infinity;
+      for (let i = 0; i < p.timed.length; i++) {
+        if (probe(p.timed[i], ctx, now, pass, due) === decisive) return decisive;
+        if (due.at < soonest) soonest = due.at;
+      }
+      due.at = soonest;
+      return !decisive;
+    }
+    case NOT:
+      return !probe(p.kids[0], ctx, now, pass, due);
+    case COUNT: {
+      if (p.span < 0) {
+        due.at = Infinity;
+        return p.compare!.holds(p.selection!.select(ctx, pass).length);
+      }
+      // the records counted, and the first of them to leave the window, in one walk
+      const rs = p.selection!.select(ctx, pass);
+      let n = 0;
+      let soonest = Infinity;
+      for (let i = 0; i < rs.length; i++) {
+        const at = rs[i].occurredAt;
+        if (at > now - p.span) {
+          n++;
+          if (at + p.span < soonest) soonest = at + p.span;
+        }
+      }
+      due.at = soonest;
+      return p.compare!.holds(n);
+    }
+    case VALUE:
+      due.at = Infinity;
+      return p.compare!.holds(p.measure!.of(ctx, pass));
+    default: {
+      const t = since(p, ctx, pass);
+      if (t === undefined) {
+        due.at = Infinity;
+        return false;
+      }
+      due.at = t + p.span > now ? t + p.span : Infinity;
+      return now - t >= p.span;
+    }
+  }
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -271,26 +453,53 @@ const show = (v: unknown, type: FieldSpec['type']) => (v === undefined ? null : 
 /** Steps of the walk in `firstTrue`: each is one instant where the condition could change. */
 const MAX_STEPS = 1_000;
 
-/** The first instant after `now` at which `c` holds by time alone (walking its `next` instants); null if never. */
-function firstTrue(c: CompiledCondition, ctx: ParticipantContext, now: number): number | null {
+/** The first instant after `now` at which `p` holds by time alone (walking its `next` instants); null if never. */
+function firstTrue(p: Plan, ctx: ParticipantContext, now: number): number | null {
   let t = now;
   for (let i = 0; i < MAX_STEPS; i++) {
-    t = c.next(ctx, t);
+    t = nextOf(p, ctx, t, undefined);
     if (!Number.isFinite(t)) return null;
-    if (c.test(ctx, t)) return t;
+    if (holds(p, ctx, t, undefined)) return t;
   }
   return null;
 }
 
+type Explain = CompiledCondition['explain'];
+
+/** The methods that walk a plan. */
+function methods(plan: Plan): Omit<CompiledCondition, 'explain'> {
+  return {
+    test: (ctx, now, pass) => holds(plan, ctx, now, pass),
+    next: (ctx, now, pass) => nextOf(plan, ctx, now, pass),
+    probe: (ctx, now, pass, due) => probe(plan, ctx, now, pass, due),
+    timed: plan.isTimed,
+    plan,
+  };
+}
+
+/** all_of (`all`) or any_of over compiled conditions, without `explain`. A rule is the all_of of its conditions. */
+export function combine(kids: readonly CompiledCondition[], all: boolean): Omit<CompiledCondition, 'explain'> {
+  return methods(
+    new Plan(
+      all ? ALL_OF : ANY_OF,
+      kids.map((k) => k.plan),
+      null,
+      null,
+      null,
+      -1,
+    ),
+  );
+}
+
 /** Every false condition that time alone will make true says when: windows emptying, nested ones too. */
 export function compileCondition(c: Condition): CompiledCondition {
-  const compiled = compileOne(c);
+  const { plan, explain } = compileOne(c);
   return {
-    ...compiled,
+    ...methods(plan),
     explain(ctx, now, path) {
-      const trace = compiled.explain(ctx, now, path);
+      const trace = explain(ctx, now, path);
       if (!trace.result && trace.becomesTrueAt === undefined) {
-        const at = firstTrue(compiled, ctx, now);
+        const at = firstTrue(plan, ctx, now);
         if (at !== null) trace.becomesTrueAt = iso(at);
       }
       return trace;
@@ -298,62 +507,21 @@ export function compileCondition(c: Condition): CompiledCondition {
   };
 }
 
-/**
- * all_of (`all`) or any_of over compiled children, without `explain`. A rule is the all_of of its conditions.
- *
- * `probe` asks the untimed children first: one that decides the result (false for all_of, true for
- * any_of) decides it for good, so time cannot change it. Then the timed children, until one
- * decides: the result cannot change before that child does, so the child's due instant bounds it.
- * When none decides, the result changes with the first child that does: the earliest of theirs.
- */
-export function combine(kids: readonly CompiledCondition[], all: boolean): Omit<CompiledCondition, 'explain'> {
-  const untimed = kids.filter((k) => !k.timed);
-  const timed = kids.filter((k) => k.timed);
-  const decisive = !all;
-  return {
-    test: all
-      ? (ctx, now, pass) => {
-          for (const k of kids) if (!k.test(ctx, now, pass)) return false;
-          return true;
-        }
-      : (ctx, now, pass) => {
-          for (const k of kids) if (k.test(ctx, now, pass)) return true;
-          return false;
-        },
-    next(ctx, now, pass) {
-      let soonest = Infinity;
-      for (const k of timed) {
-        const t = k.next(ctx, now, pass);
-        if (t < soonest) soonest = t;
-      }
-      return soonest;
-    },
-    probe(ctx, now, pass, due) {
-      for (let i = 0; i < untimed.length; i++)
-        if (untimed[i].test(ctx, now, pass) === decisive) {
-          due.at = Infinity;
-          return decisive;
-        }
-      let soonest = Infinity;
-      for (let i = 0; i < timed.length; i++) {
-        if (timed[i].probe(ctx, now, pass, due) === decisive) return decisive;
-        if (due.at < soonest) soonest = due.at;
-      }
-      due.at = soonest;
-      return !decisive;
-    },
-    timed: timed.length > 0,
-  };
-}
-
-function compileOne(c: Condition): CompiledCondition {
+function compileOne(c: Condition): { plan: Plan; explain: Explain } {
   switch (c.type) {
     case 'all_of':
     case 'any_of': {
       const kids = c.conditions.map(compileCondition);
       const all = c.type === 'all_of';
       return {
-        ...combine(kids, all),
+        plan: new Plan(
+          all ? ALL_OF : ANY_OF,
+          kids.map((k) => k.plan),
+          null,
+          null,
+          null,
+          -1,
+        ),
         explain(ctx, now, path) {
           const conditions = kids.map((k, i) => k.explain(ctx, now, `${path}.conditions[${i}]`));
           const held = conditions.filter((t) => t.result).length;
@@ -372,10 +540,7 @@ function compileOne(c: Condition): CompiledCondition {
     case 'not': {
       const kid = compileCondition(c.condition);
       return {
-        test: (ctx, now, pass) => !kid.test(ctx, now, pass),
-        next: (ctx, now, pass) => kid.next(ctx, now, pass),
-        probe: (ctx, now, pass, due) => !kid.probe(ctx, now, pass, due),
-        timed: kid.timed,
+        plan: new Plan(NOT, [kid.plan], null, null, null, -1),
         explain(ctx, now, path) {
           const inner = kid.explain(ctx, now, `${path}.condition`);
           return { path, type: 'not', actual: inner.result, expected: false, result: !inner.result, conditions: [inner] };
@@ -387,49 +552,13 @@ function compileOne(c: Condition): CompiledCondition {
       const { selection, label } = selector(c, true);
       const window = c.within ? parseDuration(c.within) : null;
       const isCount = c.type === 'count';
-      const cmp = isCount ? comparator(c.count, c.count_value, 'number') : (n: unknown) => (n as number) >= 1;
-      const counted = (ctx: ParticipantContext, now: number) => {
-        const rs = selection.select(ctx);
-        return window === null ? rs : rs.filter((r) => r.occurredAt > now - window);
-      };
+      const compare = isCount ? new Comparison(c.count, c.count_value, 'number') : new Comparison('>=', 1, 'number');
+      const plan = new Plan(COUNT, [], selection, null, compare, window ?? -1);
       return {
-        test(ctx, now, pass) {
-          const rs = selection.select(ctx, pass);
-          if (window === null) return cmp(rs.length);
-          let n = 0;
-          for (const r of rs) if (r.occurredAt > now - window) n++;
-          return cmp(n);
-        },
-        next(ctx, now, pass) {
-          if (window === null) return Infinity;
-          let soonest = Infinity;
-          for (const r of selection.select(ctx, pass))
-            if (r.occurredAt > now - window && r.occurredAt + window < soonest) soonest = r.occurredAt + window;
-          return soonest;
-        },
-        probe(ctx, now, pass, due) {
-          const rs = selection.select(ctx, pass);
-          if (window === null) {
-            due.at = Infinity;
-            return cmp(rs.length);
-          }
-          // test and next in one walk: the records counted, and the first of them to leave the window
-          let n = 0;
-          let soonest = Infinity;
-          for (let i = 0; i < rs.length; i++) {
-            const at = rs[i].occurredAt;
-            if (at > now - window) {
-              n++;
-              if (at + window < soonest) soonest = at + window;
-            }
-          }
-          due.at = soonest;
-          return cmp(n);
-        },
-        timed: window !== null,
+        plan,
         explain(ctx, now, path) {
-          const n = counted(ctx, now).length;
-          const result = cmp(n);
+          const n = counted(plan, ctx, now, undefined);
+          const result = compare.holds(n);
           const expected = isCount ? `${c.count} ${c.count_value}` : '>= 1';
           const trace: ConditionTrace = { path, type: c.type, entity: c.entity, field: 'count', actual: n, expected, result };
           if (!result) {
@@ -445,16 +574,10 @@ function compileOne(c: Condition): CompiledCondition {
       const { selection } = selector(c, false);
       const ref = parseFieldRef(c.entity, c.field) as FieldRef;
       const type = ref.kind === 'plain' ? fieldType(c.entity, ref.field) : ref.kind === 'last_activity' ? 'timestamp' : 'number';
-      const cmp = comparator(c.operator, c.value, type);
+      const compare = new Comparison(c.operator, c.value, type);
       const value = selection.measure(c.field);
       return {
-        test: (ctx, _now, pass) => cmp(value.of(ctx, pass)),
-        next: () => Infinity,
-        probe(ctx, _now, pass, due) {
-          due.at = Infinity;
-          return cmp(value.of(ctx, pass));
-        },
-        timed: false,
+        plan: new Plan(VALUE, [], selection, value, compare, -1),
         explain(ctx, _now, path) {
           const actual = value.of(ctx);
           return {
@@ -464,7 +587,7 @@ function compileOne(c: Condition): CompiledCondition {
             field: c.field,
             actual: show(actual, type),
             expected: `${c.operator} ${JSON.stringify(c.value)}`,
-            result: cmp(actual),
+            result: compare.holds(actual),
           };
         },
       };
@@ -473,33 +596,11 @@ function compileOne(c: Condition): CompiledCondition {
       const { selection } = selector(c, false);
       const field = c.field ?? 'last_activity';
       const duration = parseDuration(c.duration);
-      const latestTime = selection.measure(field);
-      /** The instant measured from: the latest time, or first-seen when there are no records. */
-      const since = (ctx: ParticipantContext, pass?: number): number | undefined => {
-        if (selection.select(ctx, pass).length === 0) return ctx.firstSeenAt ?? undefined;
-        return latestTime.of(ctx, pass) as number | undefined;
-      };
+      const plan = new Plan(TIME_SINCE, [], selection, selection.measure(field), null, duration);
       return {
-        test(ctx, now, pass) {
-          const t = since(ctx, pass);
-          return t !== undefined && now - t >= duration;
-        },
-        next(ctx, now, pass) {
-          const t = since(ctx, pass);
-          return t !== undefined && t + duration > now ? t + duration : Infinity;
-        },
-        probe(ctx, now, pass, due) {
-          const t = since(ctx, pass);
-          if (t === undefined) {
-            due.at = Infinity;
-            return false;
-          }
-          due.at = t + duration > now ? t + duration : Infinity;
-          return now - t >= duration;
-        },
-        timed: true,
+        plan,
         explain(ctx, now, path) {
-          const t = since(ctx);
+          const t = since(plan, ctx, undefined);
           const result = t !== undefined && now - t >= duration;
           const trace: ConditionTrace = {
             path,
