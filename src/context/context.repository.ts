@@ -43,13 +43,15 @@ export class ContextRepository {
     return new Set(rows.map((r) => r.event_id));
   }
 
-  /** Who owns each match or session already seen. */
+  /** Who owns each match or session already seen (the partial index covers only those two entities). */
   async findOwners(tx: EntityManager, refs: RecordRef[]): Promise<Map<string, string>> {
     if (refs.length === 0) return new Map();
+    const unique = [...new Map(refs.map((r) => [refKey(r.entity, r.key), r])).values()];
     const rows: { entity: string; record_key: string; user_id: string }[] = await tx.query(
       `SELECT r.entity, r.record_key, r.user_id FROM participant_records r
-       JOIN unnest($1::text[], $2::text[]) AS k(entity, record_key) USING (entity, record_key)`,
-      [refs.map((r) => r.entity), refs.map((r) => r.key)],
+       JOIN unnest($1::text[], $2::text[]) AS k(entity, record_key) USING (entity, record_key)
+       WHERE r.entity IN ('buddy_matches', 'kintell_sessions')`,
+      [unique.map((r) => r.entity), unique.map((r) => r.key)],
     );
     return new Map(rows.map((r) => [refKey(r.entity, r.record_key), r.user_id]));
   }
@@ -81,18 +83,26 @@ export class ContextRepository {
     return rows.map((r) => r.envelope);
   }
 
-  /** Creates or updates the participants touched by events, in id order (locks them until commit). */
-  async touchParticipants(tx: EntityManager, seen: Map<string, { first: number; last: number }>): Promise<void> {
-    if (seen.size === 0) return;
+  /**
+   * Creates or updates the participants touched by events, in id order (locks them until commit),
+   * and returns what is stored about each: the evaluation needs it and the lock already reads it.
+   */
+  async touchParticipants(
+    tx: EntityManager,
+    seen: Map<string, { first: number; last: number }>,
+  ): Promise<Map<string, { firstSeenAt: number | null; matchedRules: string[] }>> {
+    if (seen.size === 0) return new Map();
     const ids = [...seen.keys()].sort();
-    await tx.query(
+    const rows: { user_id: string; first_seen_at: Date | null; matched_rules: string[] }[] = await tx.query(
       `INSERT INTO participants (user_id, first_seen_at, last_event_at)
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[])
        ON CONFLICT (user_id) DO UPDATE SET
          first_seen_at = LEAST(participants.first_seen_at, EXCLUDED.first_seen_at),
-         last_event_at = GREATEST(participants.last_event_at, EXCLUDED.last_event_at)`,
+         last_event_at = GREATEST(participants.last_event_at, EXCLUDED.last_event_at)
+       RETURNING user_id, first_seen_at, matched_rules`,
       [ids, ids.map((id) => new Date(seen.get(id)!.first).toISOString()), ids.map((id) => new Date(seen.get(id)!.last).toISOString())],
     );
+    return new Map(rows.map((r) => [r.user_id, { firstSeenAt: ms(r.first_seen_at), matchedRules: r.matched_rules }]));
   }
 
   /** Locks existing participants for an evaluation without events (manual, scheduled, backfill). */
@@ -101,17 +111,19 @@ export class ContextRepository {
     await tx.query(`SELECT 1 FROM participants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE`, [userIds]);
   }
 
-  async findRecords(tx: EntityManager, rows: { userId: string; entity: string; key: string }[]): Promise<Map<string, StoredRecord>> {
-    if (rows.length === 0) return new Map();
-    const found: { user_id: string; entity: string; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[] =
-      await tx.query(
-        `SELECT r.user_id, r.entity, r.record_key, r.fields, r.occurred_at FROM participant_records r
-       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS k(user_id, entity, record_key) USING (user_id, entity, record_key)`,
-        [rows.map((r) => r.userId), rows.map((r) => r.entity), rows.map((r) => r.key)],
-      );
-    return new Map(
-      found.map((r) => [`${r.user_id}\u0000${refKey(r.entity, r.record_key)}`, { fields: r.fields, occurredAt: r.occurred_at.getTime() }]),
-    );
+  /** Every record of these participants. */
+  async loadRecords(tx: EntityManager, userIds: string[]): Promise<RecordRow[]> {
+    if (userIds.length === 0) return [];
+    const rows: { user_id: string; entity: EntityName; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[] =
+      await tx.query(`SELECT user_id, entity, record_key, fields, occurred_at FROM participant_records WHERE user_id = ANY($1::uuid[])`, [
+        userIds,
+      ]);
+    return rows.map((r) => ({
+      userId: r.user_id,
+      entity: r.entity,
+      key: r.record_key,
+      record: { fields: r.fields, occurredAt: r.occurred_at.getTime() },
+    }));
   }
 
   async upsertRecords(tx: EntityManager, rows: RecordRow[]): Promise<void> {
@@ -132,28 +144,13 @@ export class ContextRepository {
 
   /** Contexts and engine state of these participants (an unknown one gets an empty context). */
   async loadParticipants(tx: EntityManager, userIds: string[]): Promise<Map<string, LoadedParticipant>> {
-    const out = new Map<string, LoadedParticipant>();
-    for (const userId of userIds) out.set(userId, { context: { userId, firstSeenAt: null, entities: {} }, matchedRules: [], known: false });
-    if (userIds.length === 0) return out;
+    if (userIds.length === 0) return new Map();
     const people: { user_id: string; first_seen_at: Date | null; matched_rules: string[] }[] = await tx.query(
       `SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[])`,
       [userIds],
     );
-    const records: { user_id: string; entity: EntityName; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[] =
-      await tx.query(`SELECT user_id, entity, record_key, fields, occurred_at FROM participant_records WHERE user_id = ANY($1::uuid[])`, [
-        userIds,
-      ]);
-    for (const p of people) {
-      const o = out.get(p.user_id)!;
-      o.context.firstSeenAt = ms(p.first_seen_at);
-      o.matchedRules = p.matched_rules;
-      o.known = true;
-    }
-    for (const r of records) {
-      const entities = out.get(r.user_id)!.context.entities as Record<string, EntityRecord[]>;
-      (entities[r.entity] ??= []).push({ key: r.record_key, occurredAt: r.occurred_at.getTime(), fields: r.fields });
-    }
-    return out;
+    const stored = new Map(people.map((p) => [p.user_id, { firstSeenAt: ms(p.first_seen_at), matchedRules: p.matched_rules }]));
+    return participantsOf(userIds, stored, await this.loadRecords(tx, userIds));
   }
 
   /** Saves the engine's per-participant state after an evaluation. */
@@ -178,3 +175,25 @@ export class ContextRepository {
 }
 
 export { refKey };
+
+/** What the engine needs about each participant, from their stored state and records (unknown: empty). */
+export function participantsOf(
+  userIds: string[],
+  stored: ReadonlyMap<string, { firstSeenAt: number | null; matchedRules: string[] }>,
+  records: Iterable<RecordRow>,
+): Map<string, LoadedParticipant> {
+  const out = new Map<string, LoadedParticipant>();
+  for (const userId of userIds) {
+    const p = stored.get(userId);
+    out.set(userId, {
+      context: { userId, firstSeenAt: p?.firstSeenAt ?? null, entities: {} },
+      matchedRules: p?.matchedRules ?? [],
+      known: !!p,
+    });
+  }
+  for (const r of records) {
+    const entities = out.get(r.userId)!.context.entities as Record<string, EntityRecord[]>;
+    (entities[r.entity] ??= []).push({ key: r.key, occurredAt: r.record.occurredAt, fields: r.record.fields });
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import { ContextService, contextCacheKey } from '../context/context.service.js';
 import { compileRule } from '../engine/evaluate.js';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope, OutputEnvelope } from '../contracts/events.js';
-import { ContextRepository } from '../context/context.repository.js';
+import { ContextRepository, type LoadedParticipant } from '../context/context.repository.js';
 import type { RuleSet } from '../engine/evaluate.js';
 import type { Decision } from '../engine/types.js';
 import { FlagsRepository, type FlagWrite } from '../flags/flags.repository.js';
@@ -25,6 +25,8 @@ export interface EvaluateOptions {
   causes?: ReadonlyMap<string, EventEnvelope>;
   /** Decide but write nothing. */
   dryRun?: boolean;
+  /** The participants' contexts and state when the caller has already read them (ingest). */
+  loaded?: ReadonlyMap<string, LoadedParticipant>;
 }
 
 /**
@@ -89,7 +91,7 @@ export class EvaluationService {
     if (userIds.length === 0) return [];
     const started = performance.now();
     const { ruleSet } = opts;
-    const participants = await this.context.loadParticipants(tx, userIds);
+    const participants = opts.loaded ?? (await this.context.loadParticipants(tx, userIds));
     const flagStates = await this.flags.loadStates(tx, userIds);
     const reached = await this.milestones.loadNames(tx, userIds);
     const decisions: Decision[] = [];
@@ -119,7 +121,7 @@ export class EvaluationService {
   private async write(
     tx: EntityManager,
     decisions: Decision[],
-    participants: Awaited<ReturnType<ContextRepository['loadParticipants']>>,
+    participants: ReadonlyMap<string, LoadedParticipant>,
     { now, causes, ruleSet }: EvaluateOptions,
   ): Promise<void> {
     const flagWrites: FlagWrite[] = [];

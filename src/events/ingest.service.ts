@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EventEnvelope } from '../contracts/events.js';
-import { ContextRepository, refKey, type RecordRef, type RecordRow } from '../context/context.repository.js';
+import { ContextRepository, participantsOf, refKey, type RecordRef, type RecordRow } from '../context/context.repository.js';
 import { contextCacheKey } from '../context/context.service.js';
 import { merge, project, type Owner, type RecordPatch } from '../context/projection.js';
 import type { RuleSet } from '../engine/evaluate.js';
@@ -123,10 +123,13 @@ export class IngestService {
       seen.set(a.userId, { first: Math.min(s?.first ?? t, t), last: Math.max(s?.last ?? t, t) });
       causes.set(a.userId, a.event);
     }
-    await this.context.touchParticipants(tx, seen);
-    await this.applyRecords(tx, applied);
+    // Lock the participants, then read each one's records once: the merge and the evaluation share them.
+    const stored = await this.context.touchParticipants(tx, seen);
+    const userIds = [...seen.keys()].sort();
+    const records = await this.applyRecords(tx, applied, await this.context.loadRecords(tx, userIds));
+    const loaded = participantsOf(userIds, stored, records.values());
 
-    const decisions = await this.evaluation.evaluateUsers(tx, [...seen.keys()].sort(), { now, causes, ruleSet });
+    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causes, ruleSet, loaded });
     return {
       accepted: incoming.length,
       duplicates: duplicates.length,
@@ -140,20 +143,20 @@ export class IngestService {
     return 'userId' in owner ? owner.userId : owners.get(refKey(owner.via, owner.key));
   }
 
-  private async applyRecords(tx: EntityManager, applied: Applied[]): Promise<void> {
-    const key = (a: { userId: string; patch: RecordPatch }) => `${a.userId}\u0000${refKey(a.patch.entity, a.patch.key)}`;
-    const records = await this.context.findRecords(
-      tx,
-      applied.map((a) => ({ userId: a.userId, entity: a.patch.entity, key: a.patch.key })),
-    );
+  /** Merges the events into the participants' records and writes those that changed; returns every record, merged. */
+  private async applyRecords(tx: EntityManager, applied: Applied[], stored: RecordRow[]): Promise<Map<string, RecordRow>> {
+    const key = (r: { userId: string; entity: string; key: string }) => `${r.userId}\u0000${refKey(r.entity, r.key)}`;
+    const records = new Map(stored.map((r) => [key(r), r]));
     const touched = new Map<string, RecordRow>();
     for (const a of applied) {
-      const k = key(a);
-      const record = merge(records.get(k), a.patch, Date.parse(a.event.timestamp));
-      records.set(k, record);
-      touched.set(k, { userId: a.userId, entity: a.patch.entity, key: a.patch.key, record });
+      const row = { userId: a.userId, entity: a.patch.entity, key: a.patch.key };
+      const k = key(row);
+      const merged = { ...row, record: merge(records.get(k)?.record, a.patch, Date.parse(a.event.timestamp)) };
+      records.set(k, merged);
+      touched.set(k, merged);
     }
     await this.context.upsertRecords(tx, [...touched.values()]);
+    return records;
   }
 
   private async lockRefs(tx: EntityManager, refs: RecordRef[]): Promise<void> {

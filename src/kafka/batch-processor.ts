@@ -48,7 +48,8 @@ export class KafkaBatchProcessor {
     private readonly health: KafkaHealth,
     private readonly metrics: MetricsService,
   ) {
-    this.coalescer = new Coalescer((events) => this.ingest.ingest(events).then(() => undefined), config.kafka!.chunkSize);
+    // Built even when Kafka is off (then never used): a run always takes at least one submission.
+    this.coalescer = new Coalescer((events) => this.ingest.ingest(events).then(() => undefined), config.kafka?.chunkSize ?? 0);
   }
 
   async process(payload: EachBatchPayload): Promise<void> {
