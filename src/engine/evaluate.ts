@@ -115,17 +115,29 @@ export function explainRule(
   return { matched: conditions.every((t) => t.result), conditions, nextChangeAt: nextChange(rule, ctx, now) };
 }
 
-const MATCHES = 1;
-const RISES = 2;
-
 const flagIsSet = (f: { value: boolean; expiresAt: number | null } | undefined, now: number) =>
   !!f && f.value && (f.expiresAt === null || f.expiresAt > now);
+
+/** Whether ascending `xs` holds `x`. */
+function includesSorted(xs: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] === x) return true;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
 
 export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: ParticipantState, now: number): Decision {
   const userId = ctx.userId;
   const all = rules.rules;
-  // By rule index: MATCHES when it matches now, RISES when it also starts to match now.
-  const hit = new Uint8Array(all.length);
+  // The matching rules' indices, in order; `rises[k]` when hits[k] also starts to match now.
+  const hits: number[] = [];
+  const rises: boolean[] = [];
+  let rising = false;
   const triggeredRules: string[] = [];
   const pass = newPass();
   // The earliest due instant of any rule: when time alone could first change whether it matches.
@@ -136,69 +148,81 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     const matched = r.whole.probe(ctx, now, pass, due);
     if (due.at < next) next = due.at;
     if (!matched) continue;
-    hit[i] = state.matched[r.id] ? MATCHES : RISES;
+    const risesNow = !state.matched[r.id];
+    rising ||= risesNow;
+    hits.push(i);
+    rises.push(risesNow);
     triggeredRules.push(r.id);
   }
 
-  // Current effective flag values; expired flags are cleared first.
+  // Expired flags are cleared first. Meanwhile, the earliest expiry of the flags that stay as they are.
   const flags = state.flags;
   const flagNames = Object.keys(flags);
-  const current = new Map<string, { value: boolean; owner: string }>();
   const flagChanges: FlagChange[] = [];
-  for (const flag of flagNames) {
+  let expiry = Infinity;
+  for (let k = 0; k < flagNames.length; k++) {
+    const flag = flagNames[k];
     const f = flags[flag];
-    if (f.value && f.expiresAt !== null && f.expiresAt <= now) {
-      flagChanges.push({
-        flag,
-        value: false,
-        previousValue: true,
-        ruleId: f.setByRule,
-        reason: 'expired',
-        expiresAt: null,
-        explanation: { reason: 'expired', expiresAt: new Date(f.expiresAt).toISOString() },
-      });
+    if (!f.value || f.expiresAt === null) continue;
+    if (f.expiresAt > now) {
+      if (f.expiresAt < expiry) expiry = f.expiresAt;
+      continue;
     }
-    current.set(flag, { value: flagIsSet(f, now), owner: f.setByRule });
+    flagChanges.push({
+      flag,
+      value: false,
+      previousValue: true,
+      ruleId: f.setByRule,
+      reason: 'expired',
+      expiresAt: null,
+      explanation: { reason: 'expired', expiresAt: new Date(f.expiresAt).toISOString() },
+    });
   }
 
   const trace = (r: CompiledRule) => ({ ruleId: r.id, ruleVersion: r.version, conditions: traces(r, ctx, now) });
 
-  // Per flag, the highest-precedence matching rule with an action on it decides; it acts only on its rising edge.
-  const decided = new Set<string>();
-  for (let i = 0; i < all.length; i++) {
-    if (hit[i] === 0) continue;
-    const r = all[i];
-    for (const [flag, action] of rules.flagActions[i]) {
-      if (decided.has(flag)) continue;
-      decided.add(flag);
-      if (hit[i] !== RISES) continue;
-      const before = current.get(flag);
-      const was = before?.value ?? false;
-      if (was === action.value) continue;
-      flagChanges.push({
-        flag,
-        value: action.value,
-        previousValue: before ? was : null,
-        ruleId: r.id,
-        reason: action.value ? 'conditions hold' : 'cleared by rule',
-        expiresAt: action.value && action.expiresInMs !== null ? now + action.expiresInMs : null,
-        explanation: trace(r),
-      });
-      current.set(flag, { value: action.value, owner: r.id });
+  // Per flag, the highest-precedence matching rule with an action on it decides; it acts only on its
+  // rising edge, so only when some rule rises is there anything to decide.
+  let acted: Set<string> | undefined;
+  if (rising) {
+    const decided = new Set<string>();
+    acted = new Set();
+    for (let k = 0; k < hits.length; k++) {
+      const r = all[hits[k]];
+      for (const [flag, action] of rules.flagActions[hits[k]]) {
+        if (decided.has(flag)) continue;
+        decided.add(flag);
+        if (!rises[k]) continue;
+        const before = Object.hasOwn(flags, flag) ? flags[flag] : undefined;
+        const was = flagIsSet(before, now);
+        if (was === action.value) continue;
+        flagChanges.push({
+          flag,
+          value: action.value,
+          previousValue: before ? was : null,
+          ruleId: r.id,
+          reason: action.value ? 'conditions hold' : 'cleared by rule',
+          expiresAt: action.value && action.expiresInMs !== null ? now + action.expiresInMs : null,
+          explanation: trace(r),
+        });
+        acted.add(flag);
+      }
     }
   }
 
   // Truth maintenance: a flag set by a rule that no longer matches is cleared, unless another matching rule holds it.
+  // (A flag just set or cleared above is held by a matching rule or false: nothing to maintain.)
   const ownerChanges: { flag: string; ruleId: string }[] = [];
-  for (const [flag, f] of current) {
-    if (!f.value) continue;
-    const at = rules.positions.get(f.owner);
-    if (at === undefined || hit[at] !== 0 || all[at].sticky) continue;
+  for (let k = 0; k < flagNames.length; k++) {
+    const flag = flagNames[k];
+    const f = flags[flag];
+    if (!flagIsSet(f, now) || acted?.has(flag)) continue;
+    const at = rules.positions.get(f.setByRule);
+    if (at === undefined || includesSorted(hits, at) || all[at].sticky) continue;
     const owner = all[at];
-    const holder = all.find((r, i) => hit[i] !== 0 && r.flagActions.get(flag)?.value === true);
-    if (holder) {
-      ownerChanges.push({ flag, ruleId: holder.id });
-      f.owner = holder.id;
+    const holder = hits.find((i) => all[i].flagActions.get(flag)?.value === true);
+    if (holder !== undefined) {
+      ownerChanges.push({ flag, ruleId: all[holder].id });
       continue;
     }
     flagChanges.push({
@@ -210,7 +234,6 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       expiresAt: null,
       explanation: { reason: 'conditions no longer hold', ...trace(owner) },
     });
-    f.value = false;
   }
 
   const events: EmittedEvent[] = flagChanges.map((c) => ({
@@ -230,9 +253,9 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   // Emits run on the rising edge; a milestone is recorded and announced only the first time.
   const milestones: Decision['milestones'] = [];
   let reached: Set<string> | undefined;
-  for (let i = 0; i < all.length; i++) {
-    const r = all[i];
-    if (hit[i] !== RISES || r.emits.length === 0) continue;
+  for (let k = 0; k < hits.length; k++) {
+    const r = all[hits[k]];
+    if (!rises[k] || r.emits.length === 0) continue;
     reached ??= new Set(state.milestones);
     for (const e of r.emits) {
       const payload = e.payload ?? {};
@@ -251,10 +274,14 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   }
 
   // Expiry of each flag as it stands after this decision: a flag changed now is due only by its new expiry.
-  const expiries = new Map<string, number | null>();
-  for (const flag of flagNames) expiries.set(flag, flags[flag].value ? flags[flag].expiresAt : null);
-  for (const c of flagChanges) expiries.set(c.flag, c.expiresAt);
-  for (const e of expiries.values()) if (e !== null && e > now && e < next) next = e;
+  if (flagChanges.length === 0) {
+    if (expiry < next) next = expiry;
+  } else {
+    const expiries = new Map<string, number | null>();
+    for (const flag of flagNames) expiries.set(flag, flags[flag].value ? flags[flag].expiresAt : null);
+    for (const c of flagChanges) expiries.set(c.flag, c.expiresAt);
+    for (const e of expiries.values()) if (e !== null && e > now && e < next) next = e;
+  }
 
   const ids = rules.ids;
   return {
