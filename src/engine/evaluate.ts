@@ -3,7 +3,7 @@
  * a decision out. Pure: no I/O, no clock, no randomness.
  */
 import { FLAG_EVENT, MILESTONE_EVENT, type EmitEventAction, type RuleDocument } from '../contracts/rule.js';
-import { combine, compileCondition, newPass, type CompiledCondition, type ConditionTrace, type Due } from './conditions.js';
+import { combine, compileCondition, newPass, probe, type CompiledCondition, type ConditionTrace, type Due } from './conditions.js';
 import { parseDuration } from './duration.js';
 import type { Change, Decision, EmittedEvent, FlagChange, FlagState, ParticipantContext, ParticipantState } from './types.js';
 
@@ -66,12 +66,20 @@ export class RuleSet {
   readonly positions: ReadonlyMap<string, number>;
   /** Each rule's flag actions, by index, as a list. */
   readonly flagActions: readonly (readonly [string, FlagAction])[][];
+  /** Every flag some rule acts on → a number, from 0. */
+  readonly flagNumbers: ReadonlyMap<string, number>;
+  /** Each rule's flag actions, by index, with their flags' numbers. */
+  readonly numberedActions: readonly (readonly { flag: string; n: number; action: FlagAction }[])[];
   constructor(rules: CompiledRule[]) {
     this.rules = [...rules].sort(byPrecedence);
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
     this.ids = this.rules.map((r) => r.id);
     this.positions = new Map(this.ids.map((id, i) => [id, i]));
     this.flagActions = this.rules.map((r) => [...r.flagActions]);
+    const numbers = new Map<string, number>();
+    for (const actions of this.flagActions) for (const [flag] of actions) if (!numbers.has(flag)) numbers.set(flag, numbers.size);
+    this.flagNumbers = numbers;
+    this.numberedActions = this.flagActions.map((actions) => actions.map(([flag, action]) => ({ flag, n: numbers.get(flag)!, action })));
   }
   static of(docs: RuleDocument[]): RuleSet {
     return new RuleSet(docs.filter((d) => d.active !== false).map((d) => compileRule(d)));
@@ -115,6 +123,10 @@ export function explainRule(
   return { matched: conditions.every((t) => t.result), conditions, nextChangeAt: nextChange(rule, ctx, now) };
 }
 
+/** A flag's decision: taken by a matching rule, and by acting on it. */
+const DECIDED = 1;
+const ACTED = 2;
+
 const flagIsSet = (f: { value: boolean; expiresAt: number | null } | undefined, now: number) =>
   !!f && f.value && (f.expiresAt === null || f.expiresAt > now);
 
@@ -134,35 +146,34 @@ function includesSorted(xs: readonly number[], x: number): boolean {
 export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: ParticipantState, now: number): Decision {
   const userId = ctx.userId;
   const all = rules.rules;
-  // The matching rules' indices, in order; `rises[k]` when hits[k] also starts to match now.
+  // The matching rules' indices, in order.
   const hits: number[] = [];
-  const rises: boolean[] = [];
-  let rising = false;
   const triggeredRules: string[] = [];
   const pass = newPass();
   // The earliest due instant of any rule: when time alone could first change whether it matches.
   const due: Due = { at: Infinity };
   let next = Infinity;
   for (let i = 0; i < all.length; i++) {
-    const r = all[i];
-    const matched = r.whole.probe(ctx, now, pass, due);
+    const matched = probe(all[i].whole.plan, ctx, now, pass, due);
     if (due.at < next) next = due.at;
     if (!matched) continue;
-    const risesNow = !state.matched[r.id];
-    rising ||= risesNow;
     hits.push(i);
-    rises.push(risesNow);
-    triggeredRules.push(r.id);
+    triggeredRules.push(all[i].id);
   }
+  // Whether the k-th matching rule starts to match now (edge triggering). Asked only of a rule about
+  // to act: a lookup in the state's record of every rule costs more than most of evaluation.
+  const rises = (k: number) => !state.matched[all[hits[k]].id];
 
-  // Expired flags are cleared first. Meanwhile, the earliest expiry of the flags that stay as they are.
+  // The state's flags (a plain record: `for in` reads it fastest). Expired ones are cleared first;
+  // meanwhile, the earliest expiry of the others, and by number the value of each flag a rule acts on.
   const flags = state.flags;
-  const flagNames = Object.keys(flags);
+  const values = new Array<boolean | undefined>(rules.flagNumbers.size);
   const flagChanges: FlagChange[] = [];
   let expiry = Infinity;
-  for (let k = 0; k < flagNames.length; k++) {
-    const flag = flagNames[k];
+  for (const flag in flags) {
     const f = flags[flag];
+    const n = rules.flagNumbers.get(flag);
+    if (n !== undefined) values[n] = flagIsSet(f, now);
     if (!f.value || f.expiresAt === null) continue;
     if (f.expiresAt > now) {
       if (f.expiresAt < expiry) expiry = f.expiresAt;
@@ -182,43 +193,40 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   const trace = (r: CompiledRule) => ({ ruleId: r.id, ruleVersion: r.version, conditions: traces(r, ctx, now) });
 
   // Per flag, the highest-precedence matching rule with an action on it decides; it acts only on its
-  // rising edge, so only when some rule rises is there anything to decide.
-  let acted: Set<string> | undefined;
-  if (rising) {
-    const decided = new Set<string>();
-    acted = new Set();
-    for (let k = 0; k < hits.length; k++) {
+  // rising edge, and only to change the flag.
+  const decided = new Array<typeof DECIDED | typeof ACTED | undefined>(values.length);
+  for (let k = 0; k < hits.length; k++) {
+    const actions = rules.numberedActions[hits[k]];
+    for (let a = 0; a < actions.length; a++) {
+      const { flag, n, action } = actions[a];
+      if (decided[n] !== undefined) continue;
+      decided[n] = DECIDED;
+      const was = values[n] === true;
+      if (was === action.value || !rises(k)) continue;
       const r = all[hits[k]];
-      for (const [flag, action] of rules.flagActions[hits[k]]) {
-        if (decided.has(flag)) continue;
-        decided.add(flag);
-        if (!rises[k]) continue;
-        const before = Object.hasOwn(flags, flag) ? flags[flag] : undefined;
-        const was = flagIsSet(before, now);
-        if (was === action.value) continue;
-        flagChanges.push({
-          flag,
-          value: action.value,
-          previousValue: before ? was : null,
-          ruleId: r.id,
-          reason: action.value ? 'conditions hold' : 'cleared by rule',
-          expiresAt: action.value && action.expiresInMs !== null ? now + action.expiresInMs : null,
-          explanation: trace(r),
-        });
-        acted.add(flag);
-      }
+      flagChanges.push({
+        flag,
+        value: action.value,
+        previousValue: values[n] === undefined ? null : was,
+        ruleId: r.id,
+        reason: action.value ? 'conditions hold' : 'cleared by rule',
+        expiresAt: action.value && action.expiresInMs !== null ? now + action.expiresInMs : null,
+        explanation: trace(r),
+      });
+      decided[n] = ACTED;
     }
   }
 
   // Truth maintenance: a flag set by a rule that no longer matches is cleared, unless another matching rule holds it.
   // (A flag just set or cleared above is held by a matching rule or false: nothing to maintain.)
   const ownerChanges: { flag: string; ruleId: string }[] = [];
-  for (let k = 0; k < flagNames.length; k++) {
-    const flag = flagNames[k];
+  for (const flag in flags) {
     const f = flags[flag];
-    if (!flagIsSet(f, now) || acted?.has(flag)) continue;
+    if (!flagIsSet(f, now)) continue;
     const at = rules.positions.get(f.setByRule);
     if (at === undefined || includesSorted(hits, at) || all[at].sticky) continue;
+    const n = rules.flagNumbers.get(flag);
+    if (n !== undefined && decided[n] === ACTED) continue;
     const owner = all[at];
     const holder = hits.find((i) => all[i].flagActions.get(flag)?.value === true);
     if (holder !== undefined) {
@@ -250,19 +258,22 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     reason: c.reason,
   }));
 
-  // Emits run on the rising edge; a milestone is recorded and announced only the first time.
+  // Emits run on the rising edge; a milestone is recorded and announced only the first time. (So a rule
+  // whose emits are all milestones already reached has nothing to emit: no need to ask whether it rises.)
   const milestones: Decision['milestones'] = [];
-  let reached: Set<string> | undefined;
+  let reachedNow: Set<string> | undefined;
+  const reached = (milestone: string) => state.milestones.has(milestone) || reachedNow?.has(milestone) === true;
+  const spent = (e: EmitEventAction) =>
+    e.event === MILESTONE_EVENT && reached((e.payload as { milestone: string } | undefined)?.milestone as string);
   for (let k = 0; k < hits.length; k++) {
     const r = all[hits[k]];
-    if (!rises[k] || r.emits.length === 0) continue;
-    reached ??= new Set(state.milestones);
+    if (r.emits.length === 0 || r.emits.every(spent) || !rises(k)) continue;
     for (const e of r.emits) {
       const payload = e.payload ?? {};
       if (e.event === MILESTONE_EVENT) {
         const { milestone, ...metadata } = payload as { milestone: string };
-        if (reached.has(milestone)) continue;
-        reached.add(milestone);
+        if (reached(milestone)) continue;
+        (reachedNow ??= new Set()).add(milestone);
         milestones.push({ milestone, ruleId: r.id, metadata });
         events.push({ type: MILESTONE_EVENT, ruleId: r.id, data: { userId, milestone, ruleId: r.id, metadata } });
         changes.push({ type: 'milestone_reached', milestone, ruleId: r.id });
@@ -278,7 +289,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     if (expiry < next) next = expiry;
   } else {
     const expiries = new Map<string, number | null>();
-    for (const flag of flagNames) expiries.set(flag, flags[flag].value ? flags[flag].expiresAt : null);
+    for (const flag in flags) expiries.set(flag, flags[flag].value ? flags[flag].expiresAt : null);
     for (const c of flagChanges) expiries.set(c.flag, c.expiresAt);
     for (const e of expiries.values()) if (e !== null && e > now && e < next) next = e;
   }
