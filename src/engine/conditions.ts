@@ -393,7 +393,7 @@ function nextOf(p: Plan, ctx: ParticipantContext, now: number, pass: number | un
  * one decides: the result cannot change before that child does, so the child's due instant bounds
  * it. When none decides, the result changes with the first child that does: the earliest of theirs.
  */
-function probe(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined, due: Due): boolean {
+export function probe(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined, due: Due): boolean {
   switch (p.kind) {
     case ALL_OF:
     case ANY_OF: {
