@@ -143,6 +143,30 @@ function includesSorted(xs: readonly number[], x: number): boolean {
   return false;
 }
 
+const settle = (d: Decision, value: Record<string, boolean>) =>
+  Object.defineProperty(d, 'matched', { value, writable: true, enumerable: true, configurable: true });
+
+/**
+ * A decision's `matched`, built from its evaluated and triggered rules when first read: the service
+ * keeps `triggeredRules` and never reads this, and a record keyed by every rule id costs more to
+ * build than evaluating the rules does. One accessor for every decision, so that they share a shape
+ * (accessors of their own, in an object literal, would give each decision a shape of its own).
+ */
+const lazyMatched: PropertyDescriptor & ThisType<Decision> = {
+  get(): Record<string, boolean> {
+    const value: Record<string, boolean> = {};
+    for (const id of this.evaluatedRules) value[id] = false;
+    for (const id of this.triggeredRules) value[id] = true;
+    settle(this, value);
+    return value;
+  },
+  set(value: Record<string, boolean>) {
+    settle(this, value);
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: ParticipantState, now: number): Decision {
   const userId = ctx.userId;
   const all = rules.rules;
@@ -294,30 +318,15 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     for (const e of expiries.values()) if (e !== null && e > now && e < next) next = e;
   }
 
-  const ids = rules.ids;
-  return {
-    userId,
-    evaluatedRules: ids.slice(),
-    triggeredRules,
-    // Built when first read: the service keeps `triggeredRules` and never reads this, and a record
-    // keyed by every rule id costs more to build than evaluating the rules does.
-    get matched(): Record<string, boolean> {
-      const value: Record<string, boolean> = {};
-      for (const id of ids) value[id] = false;
-      for (const id of triggeredRules) value[id] = true;
-      Object.defineProperty(this, 'matched', { value, writable: true, enumerable: true, configurable: true });
-      return value;
-    },
-    set matched(value: Record<string, boolean>) {
-      Object.defineProperty(this, 'matched', { value, writable: true, enumerable: true, configurable: true });
-    },
-    flagChanges,
-    ownerChanges,
-    milestones,
-    events,
-    changes,
-    nextDueAt: Number.isFinite(next) ? next : null,
-  };
+  const decision = { userId, evaluatedRules: rules.ids.slice(), triggeredRules } as Decision;
+  Object.defineProperty(decision, 'matched', lazyMatched);
+  decision.flagChanges = flagChanges;
+  decision.ownerChanges = ownerChanges;
+  decision.milestones = milestones;
+  decision.events = events;
+  decision.changes = changes;
+  decision.nextDueAt = Number.isFinite(next) ? next : null;
+  return decision;
 }
 
 /**
