@@ -46,7 +46,7 @@ export interface KafkaConfig {
   topicPrefix: string;
   /** Partitions of the topics the service creates when they are missing. */
   topicPartitions: number;
-  /** At most this many events per ingest transaction; a larger Kafka batch is split. */
+  /** At most this many events per ingest transaction; each partition at work brings a fair share of it. */
   chunkSize: number;
   /** Partitions processed at the same time by one instance (each serially, in offset order). */
   concurrency: number;
@@ -129,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           clientId: env.JOURNEY_KAFKA_CLIENT_ID || 'journey-engine',
           topicPrefix: env.JOURNEY_KAFKA_TOPIC_PREFIX ?? '',
           topicPartitions: positive(env, 'KAFKA_TOPIC_PARTITIONS', 4),
-          chunkSize: positive(env, 'JOURNEY_KAFKA_CHUNK_SIZE', 1000),
+          chunkSize: positive(env, 'JOURNEY_KAFKA_CHUNK_SIZE', 4000),
           concurrency: positive(env, 'JOURNEY_KAFKA_CONCURRENCY', 64),
           relayIntervalMs: positive(env, 'JOURNEY_RELAY_INTERVAL_MS', 200),
           relayBatchSize: positive(env, 'JOURNEY_RELAY_BATCH_SIZE', 500),

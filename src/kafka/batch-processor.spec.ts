@@ -106,12 +106,21 @@ describe('KafkaBatchProcessor', () => {
     expect(log).toMatchObject({ resolved: ['103'], commits: 1, paused: 0 });
   });
 
-  it('splits a large batch into transactions of chunkSize, resolving and heartbeating after each', async () => {
+  it('gives each partition at work a fair share of a transaction (chunkSize ÷ partitions at work)', async () => {
+    const { processor, calls } = setup({ chunkSize: 6 });
+    const three = [0, 1, 2].map(() => payload(messages([session(), session(), session(), session(), session()])));
+    await Promise.all(three.map(({ p }) => processor.process(p)));
+    // Three partitions at work: slices of 2, the three first slices in one transaction.
+    expect(calls.ingested.map((c) => c.length)).toEqual([6, 6, 3]);
+    expect(three[0].log.resolved).toEqual(['101', '103', '104']);
+  });
+
+  it('splits a large batch into transactions of chunkSize, resolving and heartbeating after each, committing once', async () => {
     const { processor, calls } = setup({ chunkSize: 2 });
     const { p, log } = payload(messages([session(), session(), session(), session(), session()]));
     await processor.process(p);
     expect(calls.ingested.map((c) => c.length)).toEqual([2, 2, 1]);
-    expect(log).toMatchObject({ resolved: ['101', '103', '104'], commits: 3, heartbeats: 3 });
+    expect(log).toMatchObject({ resolved: ['101', '103', '104'], commits: 1, heartbeats: 3 });
   });
 
   it('stops between chunks when the consumer stops: the rest stays unresolved, to be delivered again', async () => {

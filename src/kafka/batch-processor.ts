@@ -25,14 +25,14 @@ const MAX_PAUSE_MS = 30_000;
 
 /**
  * One kafkajs batch (one partition, in offset order) through the ingest pipeline:
- * poison → `<topic>.dlq` (awaited); valid events → IngestService.ingest, in chunks of at most
- * JOURNEY_KAFKA_CHUNK_SIZE events; the chunk's offsets are resolved and committed only after
- * its transaction committed. A redelivered event is deduplicated by id, so at-least-once delivery
+ * poison → `<topic>.dlq` (awaited); valid events → IngestService.ingest, in chunks of
+ * JOURNEY_KAFKA_CHUNK_SIZE ÷ JOURNEY_KAFKA_CONCURRENCY events; a chunk's offsets are resolved and
+ * committed only after the transaction that carried it committed. A redelivered event is deduplicated by id, so at-least-once delivery
  * gives an exactly-once effect.
  *
  * The partitions of one fetch are processed concurrently (JOURNEY_KAFKA_CONCURRENCY), and their
  * chunks share transactions through a Coalescer: one transaction carries the events of many
- * partitions, up to the chunk size, instead of one small transaction per partition.
+ * partitions, up to JOURNEY_KAFKA_CHUNK_SIZE, instead of one transaction per partition.
  */
 @Injectable()
 export class KafkaBatchProcessor {
@@ -53,13 +53,28 @@ export class KafkaBatchProcessor {
   }
 
   async process(payload: EachBatchPayload): Promise<void> {
+    this.coalescer.join();
+    try {
+      // The other partitions of the same fetch join meanwhile, so the first slices are fair too.
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.processBatch(payload);
+    } finally {
+      this.coalescer.leave();
+    }
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = payload.batch;
     const type = this.client.topics.typeOf(topic);
-    const size = this.config.kafka!.chunkSize;
-    for (let i = 0; i < messages.length; i += size) {
+    const { chunkSize } = this.config.kafka!;
+    for (let i = 0; i < messages.length; ) {
       // Stopping or rebalanced away: what is not resolved is delivered again (here or elsewhere).
       if (!payload.isRunning() || payload.isStale()) return;
-      const chunk = messages.slice(i, i + size);
+      // A fair share of a transaction among the partitions at work: each brings a slice, so one
+      // transaction holds events of every topic (a participant's events applied and evaluated
+      // together), and a partition left alone takes whole transactions.
+      const chunk = messages.slice(i, i + Math.ceil(chunkSize / Math.max(1, this.coalescer.size)));
+      i += chunk.length;
       const first = chunk[0].offset;
       const last = chunk[chunk.length - 1].offset;
       try {
@@ -68,12 +83,14 @@ export class KafkaBatchProcessor {
         this.pauseAfterFailure(topic, partition, first, last, e, () => payload.pause());
         return;
       }
+      // Resolved now, committed to Kafka once per batch (and by kafkajs on a rebalance or stop): a
+      // commit between slices would make the other partitions' slices wait for this one's round trip.
       payload.resolveOffset(last);
-      await payload.commitOffsetsIfNecessary();
       this.health.consumerHandled(chunk.length);
       await payload.heartbeat();
       this.failures.delete(`${topic}:${partition}`);
     }
+    await payload.commitOffsetsIfNecessary();
     this.metrics.consumerLag.set({ topic, partition: String(partition) }, Number(payload.batch.offsetLag()));
   }
 

@@ -64,3 +64,48 @@ describe('Coalescer', () => {
     expect(r.runs).toEqual([[0], [7]]);
   });
 });
+
+describe('Coalescer with members', () => {
+  it('waits for every member still working before it runs', async () => {
+    const r = recorder();
+    const c = new Coalescer(r.run, 100, 10_000);
+    c.join();
+    c.join();
+    const a = c.submit([1]);
+    await new Promise((res) => setTimeout(res, 30));
+    expect(r.runs).toEqual([]); // the second member is still at work
+    const b = c.submit([2]);
+    await Promise.all([a, b]);
+    expect(r.runs).toEqual([[1, 2]]);
+  });
+
+  it('runs without a member that left', async () => {
+    const r = recorder();
+    const c = new Coalescer(r.run, 100, 10_000);
+    c.join();
+    c.join();
+    const a = c.submit([1]);
+    await tick();
+    c.leave();
+    await a;
+    expect(r.runs).toEqual([[1]]);
+  });
+
+  it('runs once full, or after the linger, without waiting for the rest', async () => {
+    const r = recorder();
+    const full = new Coalescer(r.run, 2, 10_000);
+    full.join();
+    full.join();
+    full.join();
+    await Promise.all([full.submit([1]), full.submit([2])]);
+    expect(r.runs).toEqual([[1, 2]]);
+
+    const lingering = new Coalescer(r.run, 100, 30);
+    lingering.join();
+    lingering.join();
+    const started = Date.now();
+    await lingering.submit([3]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    expect(r.runs).toEqual([[1, 2], [3]]);
+  });
+});

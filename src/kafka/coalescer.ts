@@ -1,42 +1,87 @@
 /**
  * Joins work handed in concurrently into fewer, larger runs. kafkajs hands each partition's batch to
- * its own `eachBatch` call; with many partitions and a steady stream, each carries a handful of
- * events, and one database transaction per handful is mostly round trips. Every submission made while
- * a run is in progress (or in the same turn of the event loop as the first) joins the next run, up
- * to `max` items; each submitter learns the outcome of the run that carried its items.
+ * its own `eachBatch` call; with many partitions, each carries a slice of the stream, and one
+ * database transaction per slice is mostly round trips and repeated evaluations of the same
+ * participants. Callers `join()` while they work and `leave()` when done; a run starts once every
+ * member has handed its items in (the others are between two slices: committing offsets,
+ * heartbeating), or once `max` items wait, or at the latest `lingerMs` after the first submission.
+ * Each submitter learns the outcome of the run that carried its items.
  *
  * A run that fails with several submissions in it is retried one submission at a time, so one bad
  * submission neither fails nor delays the verdict on the others.
  */
 export class Coalescer<T> {
   private readonly queue: { items: T[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private queued = 0;
+  private members = 0;
   private draining = false;
+  /** Wakes a drain waiting for the members still working. */
+  private wake?: () => void;
 
   constructor(
     private readonly run: (items: T[]) => Promise<void>,
     private readonly max: number,
+    private readonly lingerMs = 50,
   ) {}
+
+  /** Callers at work now. */
+  get size(): number {
+    return this.members;
+  }
+
+  join(): void {
+    this.members++;
+  }
+
+  leave(): void {
+    this.members--;
+    this.wake?.();
+  }
 
   /** Resolves once `items` are committed as part of some run; rejects with that run's error. */
   submit(items: T[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
+      this.queued += items.length;
+      this.wake?.();
       if (!this.draining) {
         this.draining = true;
-        // After the current turn: the other partitions of the same fetch hand theirs in meanwhile.
-        setImmediate(() => void this.drain());
+        void this.drain();
       }
     });
   }
 
+  /** Every member has handed its items in, or there is enough for a full run. */
+  private ready(): boolean {
+    return this.queue.length >= this.members || this.queued >= this.max;
+  }
+
+  private async gather(): Promise<void> {
+    const deadline = Date.now() + this.lingerMs;
+    // Once around the event loop at least: members of the same fetch hand theirs in meanwhile.
+    await new Promise<void>((r) => setImmediate(r));
+    while (!this.ready() && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length) {
+      await this.gather();
       const group = [this.queue.shift()!];
       let size = group[0].items.length;
       while (this.queue.length && size + this.queue[0].items.length <= this.max) {
         size += this.queue[0].items.length;
         group.push(this.queue.shift()!);
       }
+      this.queued -= size;
       try {
         await this.run(group.length === 1 ? group[0].items : group.flatMap((s) => s.items));
         for (const s of group) s.resolve();

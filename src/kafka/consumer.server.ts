@@ -96,7 +96,14 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     await this.client.ensureTopics([...inputs, ...inputs.map((t) => topics.dlq(t))]);
     if (this.stopping) return;
 
-    const consumer = this.client.kafka.consumer({ groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    // Small slices of many partitions per fetch rather than 1 MB of a few (kafkajs' default): a
+    // transaction then mixes every topic, so a participant's events are applied and evaluated together.
+    const consumer = this.client.kafka.consumer({
+      groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 128 * 1024,
+    });
     this.consumer = consumer;
     const { GROUP_JOIN, REBALANCING, CRASH } = consumer.events;
     consumer.on(GROUP_JOIN, ({ payload }) => {
