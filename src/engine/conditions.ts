@@ -121,28 +121,61 @@ function fieldValue(r: EntityRecord, field: string): unknown {
   return field === 'occurred_at' ? r.occurredAt : r.fields[field];
 }
 
-/** How a filter reads its field from a record: its type settled once, so only times need parsing per record. */
-const RECORD_TIME = 0;
-const TIME_FIELD = 1;
-const PLAIN_FIELD = 2;
+/** Bound on the shared selections and columns: past it, new conditions get their own. */
+const MAX_SHARED_SELECTIONS = 10_000;
 
-/** One filter as a record test. */
+/**
+ * One field of one entity's records, read once per pass for every filter on it: reading a field by
+ * name is most of what filtering costs. Times are parsed once with it.
+ */
+class Column {
+  private pass = 0;
+  private values: readonly unknown[] = [];
+  constructor(
+    private readonly field: string,
+    private readonly time: boolean,
+  ) {}
+
+  read(r: EntityRecord): unknown {
+    const v = r.fields[this.field];
+    return this.time ? normalise(v, 'timestamp') : v;
+  }
+
+  /** The field on each of `records`, the entity's records in this pass's context. */
+  of(records: readonly EntityRecord[], pass: number): readonly unknown[] {
+    if (pass === this.pass) return this.values;
+    const values: unknown[] = [];
+    for (let i = 0; i < records.length; i++) values.push(this.read(records[i]));
+    this.pass = pass;
+    this.values = values;
+    return values;
+  }
+}
+
+/** Columns by entity and field. Bounded like selections. */
+const columns = new Map<string, Column>();
+
+/** One filter as a record test, its field's type settled once. */
 class RecordFilter {
-  private readonly read: number;
-  private readonly field: string;
+  /** Null when the field is the record's own time. */
+  private readonly column: Column | null = null;
+  private readonly plain: boolean;
   private readonly compare: Comparison;
   constructor(entity: EntityName, f: Filter) {
     const type = fieldType(entity, f.field);
-    this.field = f.field;
-    this.read = f.field === 'occurred_at' ? RECORD_TIME : type === 'timestamp' ? TIME_FIELD : PLAIN_FIELD;
+    this.plain = type !== 'timestamp';
     this.compare = new Comparison(f.operator ?? '=', f.value, type);
+    if (f.field === 'occurred_at') return;
+    const key = `${entity}\u0000${f.field}`;
+    this.column = columns.get(key) ?? new Column(f.field, !this.plain);
+    if (columns.size < MAX_SHARED_SELECTIONS) columns.set(key, this.column);
   }
 
-  passes(r: EntityRecord): boolean {
-    if (this.read === RECORD_TIME) return this.compare.holds(r.occurredAt);
-    const v = r.fields[this.field];
-    if (this.read === TIME_FIELD) return this.compare.holds(normalise(v, 'timestamp'));
-    return v !== null && this.compare.holds(v);
+  /** Whether the i-th of the entity's records passes. */
+  passes(all: readonly EntityRecord[], i: number, pass: number | undefined): boolean {
+    if (this.column === null) return this.compare.holds(all[i].occurredAt);
+    const v = pass === undefined ? this.column.read(all[i]) : this.column.of(all, pass)[i];
+    return this.plain ? v !== null && this.compare.holds(v) : this.compare.holds(v);
   }
 }
 
@@ -178,10 +211,9 @@ class Selection {
     if (filters.length > 0 && all.length > 0) {
       const kept: EntityRecord[] = [];
       for (let i = 0; i < all.length; i++) {
-        const r = all[i];
         let j = 0;
-        while (j < filters.length && filters[j].passes(r)) j++;
-        if (j === filters.length) kept.push(r);
+        while (j < filters.length && filters[j].passes(all, i, pass)) j++;
+        if (j === filters.length) kept.push(all[i]);
       }
       out = kept;
     }
@@ -219,7 +251,6 @@ class Measure {
 
 /** Selections by entity and filters. Bounded: past the bound, new conditions get selections of their own. */
 const selections = new Map<string, Selection>();
-const MAX_SHARED_SELECTIONS = 10_000;
 
 /** Records of the entity that pass the condition's filters. */
 function selector(
