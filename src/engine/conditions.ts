@@ -1,12 +1,11 @@
 /**
- * Conditions compiled to plans: evaluated against a participant context at a given `now`,
+ * Conditions compiled to programs: evaluated against a participant context at a given `now`,
  * able to say when time alone would change their result, and to explain themselves.
  *
- * A plan is data (`Plan`, `Selection`, `Measure`, `Comparison`), each of one shape whatever the
- * condition, walked by a few functions (`holds`, `nextOf`, `probe`). Evaluation then calls the same
- * handful of functions for every rule, which the JIT optimises as one, rather than a closure per
- * condition, operator and filter.
- */
+ * A program is data (`Program`, with `Selection`, `Measure`, `Comparison`), walked by a few
+ * functions (`holds`, `nextOf`, `probe`). Evaluation then calls the same handful of functions for
+ * every rule, which the JIT optimises as one, rather than a closure per condition, operator and
+ * filter; and it reads a few flat arrays rather than an object per condition. */
 import { ENTITIES, parseFieldRef, type EntityName, type FieldRef, type FieldSpec } from '../contracts/entities.js';
 import type { Condition, Filter, Operator, Scalar } from '../contracts/rule.js';
 import { parseDuration } from './duration.js';
@@ -45,8 +44,6 @@ export interface CompiledCondition {
   explain(ctx: ParticipantContext, now: number, path: string): ConditionTrace;
   /** False when time alone never changes the result (`next` is always Infinity), so evaluation need not ask. */
   timed: boolean;
-  /** The condition as a plan: what the methods above walk. */
-  plan: Plan;
 }
 
 /** Where `probe` leaves its due instant: one object per evaluation, overwritten by every probe. */
@@ -317,7 +314,7 @@ export function derive(entity: EntityName, ref: FieldRef, records: readonly Enti
   return measure(ref, ref.kind === 'plain' ? fieldType(entity, ref.field) : 'number', records);
 }
 
-/* ------------------------------------------------------------------ plans */
+/* ------------------------------------------------------------------ programs */
 
 const ALL_OF = 0;
 const ANY_OF = 1;
@@ -327,153 +324,229 @@ const COUNT = 3;
 const VALUE = 4;
 const TIME_SINCE = 5;
 
-/** A condition as data, of one shape whatever its kind; what is not used by its kind is empty. */
-export class Plan {
-  /** all_of / any_of: the children time cannot change, then the others (see `probe`). */
-  readonly untimed: readonly Plan[];
-  readonly timed: readonly Plan[];
-  /** Whether time alone can change the result. */
-  readonly isTimed: boolean;
+/**
+ * Conditions as a program: numbered nodes whose kind, children and operands are kept in flat
+ * arrays, walked by `holds`, `nextOf` and `probe`. A rule set puts all its rules in one program, so
+ * evaluation reads a few contiguous arrays where it used to chase an object, a list and a
+ * comparison per condition (which was most of what walking the rules cost).
+ */
+export class Program {
   constructor(
-    readonly kind: number,
-    /** all_of / any_of: the children; not: its one child. */
-    readonly kids: readonly Plan[],
-    readonly selection: Selection | null,
-    /** value: the field compared; time_since: the time measured from. */
-    readonly measure: Measure | null,
-    readonly compare: Comparison | null,
+    readonly kind: Uint8Array,
+    /** all_of / any_of / not: where the node's children start in `kids`. */
+    readonly first: Int32Array,
+    /** all_of / any_of / not: how many children there are, those time cannot change first (see `probe`). */
+    readonly count: Int32Array,
+    /** all_of / any_of / not: how many of the children time cannot change. */
+    readonly untimed: Int32Array,
+    /** Whether time alone can change the node's result (1) or not (0). */
+    readonly timed: Uint8Array,
     /** count / exists: the window (-1 for none); time_since: the duration. */
-    readonly span: number,
+    readonly span: Float64Array,
+    readonly kids: Int32Array,
+    readonly selection: readonly (Selection | null)[],
+    /** value: the field compared; time_since: the time measured from. */
+    readonly measure: readonly (Measure | null)[],
+    /** count / exists / value: the comparison. */
+    readonly compare: readonly (Comparison | null)[],
+  ) {}
+}
+
+/** A program being built, node by node: children before their parent. */
+class ProgramBuilder {
+  private readonly kind: number[] = [];
+  private readonly first: number[] = [];
+  private readonly count: number[] = [];
+  private readonly untimed: number[] = [];
+  private readonly timed: number[] = [];
+  private readonly span: number[] = [];
+  private readonly kids: number[] = [];
+  private readonly selection: (Selection | null)[] = [];
+  private readonly measure: (Measure | null)[] = [];
+  private readonly compare: (Comparison | null)[] = [];
+
+  private node(
+    kind: number,
+    timed: boolean,
+    span: number,
+    selection: Selection | null,
+    measure: Measure | null,
+    compare: Comparison | null,
   ) {
-    this.untimed = kids.filter((k) => !k.isTimed);
-    this.timed = kids.filter((k) => k.isTimed);
-    this.isTimed = kind === TIME_SINCE || (kind === COUNT && span >= 0) || this.timed.length > 0;
+    this.kind.push(kind);
+    this.timed.push(timed ? 1 : 0);
+    this.span.push(span);
+    this.selection.push(selection);
+    this.measure.push(measure);
+    this.compare.push(compare);
+    this.first.push(this.kids.length);
+    this.count.push(0);
+    this.untimed.push(0);
+    return this.kind.length - 1;
+  }
+
+  leaf(kind: number, selection: Selection, measure: Measure | null, compare: Comparison | null, span: number): number {
+    return this.node(kind, kind === TIME_SINCE || (kind === COUNT && span >= 0), span, selection, measure, compare);
+  }
+
+  /** all_of / any_of / not over nodes already added. */
+  branch(kind: number, children: readonly number[]): number {
+    const untimed = children.filter((k) => !this.isTimed(k));
+    const n = this.node(kind, untimed.length < children.length, -1, null, null, null);
+    this.kids.push(...untimed, ...children.filter((k) => this.isTimed(k)));
+    this.count[n] = children.length;
+    this.untimed[n] = untimed.length;
+    return n;
+  }
+
+  isTimed(n: number): boolean {
+    return this.timed[n] === 1;
+  }
+
+  build(): Program {
+    return new Program(
+      Uint8Array.from(this.kind),
+      Int32Array.from(this.first),
+      Int32Array.from(this.count),
+      Int32Array.from(this.untimed),
+      Uint8Array.from(this.timed),
+      Float64Array.from(this.span),
+      Int32Array.from(this.kids),
+      this.selection,
+      this.measure,
+      this.compare,
+    );
   }
 }
 
 /** time_since: the instant measured from, the latest time or first-seen when there are no records. */
-function since(p: Plan, ctx: ParticipantContext, pass: number | undefined): number | undefined {
-  if (p.selection!.select(ctx, pass).length === 0) return ctx.firstSeenAt ?? undefined;
-  return p.measure!.of(ctx, pass) as number | undefined;
+function since(selection: Selection, latest: Measure, ctx: ParticipantContext, pass: number | undefined): number | undefined {
+  if (selection.select(ctx, pass).length === 0) return ctx.firstSeenAt ?? undefined;
+  return latest.of(ctx, pass) as number | undefined;
 }
 
-/** count / exists: how many selected records are within the window at `now`. */
-function counted(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined): number {
-  const rs = p.selection!.select(ctx, pass);
-  if (p.span < 0) return rs.length;
+/** count / exists: how many selected records are within the window (-1 for none) at `now`. */
+function counted(selection: Selection, window: number, ctx: ParticipantContext, now: number, pass: number | undefined): number {
+  const rs = selection.select(ctx, pass);
+  if (window < 0) return rs.length;
   let n = 0;
-  for (let i = 0; i < rs.length; i++) if (rs[i].occurredAt > now - p.span) n++;
+  for (let i = 0; i < rs.length; i++) if (rs[i].occurredAt > now - window) n++;
   return n;
 }
 
-function holds(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined): boolean {
-  switch (p.kind) {
+function holds(g: Program, n: number, ctx: ParticipantContext, now: number, pass: number | undefined): boolean {
+  switch (g.kind[n]) {
     case ALL_OF:
-      for (let i = 0; i < p.kids.length; i++) if (!holds(p.kids[i], ctx, now, pass)) return false;
+      for (let i = g.first[n], end = i + g.count[n]; i < end; i++) if (!holds(g, g.kids[i], ctx, now, pass)) return false;
       return true;
     case ANY_OF:
-      for (let i = 0; i < p.kids.length; i++) if (holds(p.kids[i], ctx, now, pass)) return true;
+      for (let i = g.first[n], end = i + g.count[n]; i < end; i++) if (holds(g, g.kids[i], ctx, now, pass)) return true;
       return false;
     case NOT:
-      return !holds(p.kids[0], ctx, now, pass);
+      return !holds(g, g.kids[g.first[n]], ctx, now, pass);
     case COUNT:
-      return p.compare!.holds(counted(p, ctx, now, pass));
+      return g.compare[n]!.holds(counted(g.selection[n]!, g.span[n], ctx, now, pass));
     case VALUE:
-      return p.compare!.holds(p.measure!.of(ctx, pass));
+      return g.compare[n]!.holds(g.measure[n]!.of(ctx, pass));
     default: {
-      const t = since(p, ctx, pass);
-      return t !== undefined && now - t >= p.span;
+      const t = since(g.selection[n]!, g.measure[n]!, ctx, pass);
+      return t !== undefined && now - t >= g.span[n];
     }
   }
 }
 
 /** The earliest instant after `now` at which time alone could change the result (Infinity if never). */
-function nextOf(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined): number {
-  switch (p.kind) {
+function nextOf(g: Program, n: number, ctx: ParticipantContext, now: number, pass: number | undefined): number {
+  const span = g.span[n];
+  switch (g.kind[n]) {
     case ALL_OF:
     case ANY_OF:
     case NOT: {
       let soonest = Infinity;
-      for (let i = 0; i < p.timed.length; i++) {
-        const t = nextOf(p.timed[i], ctx, now, pass);
+      for (let i = g.first[n] + g.untimed[n], end = g.first[n] + g.count[n]; i < end; i++) {
+        const t = nextOf(g, g.kids[i], ctx, now, pass);
         if (t < soonest) soonest = t;
       }
       return soonest;
     }
     case COUNT: {
-      if (p.span < 0) return Infinity;
+      if (span < 0) return Infinity;
       let soonest = Infinity;
-      for (const r of p.selection!.select(ctx, pass))
-        if (r.occurredAt > now - p.span && r.occurredAt + p.span < soonest) soonest = r.occurredAt + p.span;
+      for (const r of g.selection[n]!.select(ctx, pass))
+        if (r.occurredAt > now - span && r.occurredAt + span < soonest) soonest = r.occurredAt + span;
       return soonest;
     }
     case VALUE:
       return Infinity;
     default: {
-      const t = since(p, ctx, pass);
-      return t !== undefined && t + p.span > now ? t + p.span : Infinity;
+      const t = since(g.selection[n]!, g.measure[n]!, ctx, pass);
+      return t !== undefined && t + span > now ? t + span : Infinity;
     }
   }
 }
 
 /**
- * The result, and in `due.at` an instant no later than the first at which time alone changes it.
+ * The result of node `n`, and in `due.at` an instant no later than the first at which time alone changes it.
  *
  * all_of / any_of ask their untimed children first: one that decides the result (false for all_of,
  * true for any_of) decides it for good, so time cannot change it. Then the timed children, until
  * one decides: the result cannot change before that child does, so the child's due instant bounds
  * it. When none decides, the result changes with the first child that does: the earliest of theirs.
  */
-export function probe(p: Plan, ctx: ParticipantContext, now: number, pass: number | undefined, due: Due): boolean {
-  switch (p.kind) {
+export function probe(g: Program, n: number, ctx: ParticipantContext, now: number, pass: number | undefined, due: Due): boolean {
+  switch (g.kind[n]) {
     case ALL_OF:
     case ANY_OF: {
-      const decisive = p.kind === ANY_OF;
-      for (let i = 0; i < p.untimed.length; i++)
-        if (holds(p.untimed[i], ctx, now, pass) === decisive) {
+      const decisive = g.kind[n] === ANY_OF;
+      const first = g.first[n];
+      const timed = first + g.untimed[n];
+      for (let i = first; i < timed; i++)
+        if (holds(g, g.kids[i], ctx, now, pass) === decisive) {
           due.at = Infinity;
           return decisive;
         }
       let soonest = Infinity;
-      for (let i = 0; i < p.timed.length; i++) {
-        if (probe(p.timed[i], ctx, now, pass, due) === decisive) return decisive;
+      for (let i = timed, end = first + g.count[n]; i < end; i++) {
+        if (probe(g, g.kids[i], ctx, now, pass, due) === decisive) return decisive;
         if (due.at < soonest) soonest = due.at;
       }
       due.at = soonest;
       return !decisive;
     }
     case NOT:
-      return !probe(p.kids[0], ctx, now, pass, due);
+      return !probe(g, g.kids[g.first[n]], ctx, now, pass, due);
     case COUNT: {
-      if (p.span < 0) {
+      const window = g.span[n];
+      const rs = g.selection[n]!.select(ctx, pass);
+      if (window < 0) {
         due.at = Infinity;
-        return p.compare!.holds(p.selection!.select(ctx, pass).length);
+        return g.compare[n]!.holds(rs.length);
       }
       // the records counted, and the first of them to leave the window, in one walk
-      const rs = p.selection!.select(ctx, pass);
-      let n = 0;
+      let count = 0;
       let soonest = Infinity;
       for (let i = 0; i < rs.length; i++) {
         const at = rs[i].occurredAt;
-        if (at > now - p.span) {
-          n++;
-          if (at + p.span < soonest) soonest = at + p.span;
+        if (at > now - window) {
+          count++;
+          if (at + window < soonest) soonest = at + window;
         }
       }
       due.at = soonest;
-      return p.compare!.holds(n);
+      return g.compare[n]!.holds(count);
     }
     case VALUE:
       due.at = Infinity;
-      return p.compare!.holds(p.measure!.of(ctx, pass));
+      return g.compare[n]!.holds(g.measure[n]!.of(ctx, pass));
     default: {
-      const t = since(p, ctx, pass);
+      const duration = g.span[n];
+      const t = since(g.selection[n]!, g.measure[n]!, ctx, pass);
       if (t === undefined) {
         due.at = Infinity;
         return false;
       }
-      due.at = t + p.span > now ? t + p.span : Infinity;
-      return now - t >= p.span;
+      due.at = t + duration > now ? t + duration : Infinity;
+      return now - t >= duration;
     }
   }
 }
@@ -484,77 +557,77 @@ const show = (v: unknown, type: FieldSpec['type']) => (v === undefined ? null : 
 /** Steps of the walk in `firstTrue`: each is one instant where the condition could change. */
 const MAX_STEPS = 1_000;
 
-/** The first instant after `now` at which `p` holds by time alone (walking its `next` instants); null if never. */
-function firstTrue(p: Plan, ctx: ParticipantContext, now: number): number | null {
+/** The first instant after `now` at which node `n` holds by time alone (walking its `next` instants); null if never. */
+function firstTrue(g: Program, n: number, ctx: ParticipantContext, now: number): number | null {
   let t = now;
   for (let i = 0; i < MAX_STEPS; i++) {
-    t = nextOf(p, ctx, t, undefined);
+    t = nextOf(g, n, ctx, t, undefined);
     if (!Number.isFinite(t)) return null;
-    if (holds(p, ctx, t, undefined)) return t;
+    if (holds(g, n, ctx, t, undefined)) return t;
   }
   return null;
 }
 
 type Explain = CompiledCondition['explain'];
-
-/** The methods that walk a plan. */
-function methods(plan: Plan): Omit<CompiledCondition, 'explain'> {
-  return {
-    test: (ctx, now, pass) => holds(plan, ctx, now, pass),
-    next: (ctx, now, pass) => nextOf(plan, ctx, now, pass),
-    probe: (ctx, now, pass, due) => probe(plan, ctx, now, pass, due),
-    timed: plan.isTimed,
-    plan,
-  };
-}
-
-/** all_of (`all`) or any_of over compiled conditions, without `explain`. A rule is the all_of of its conditions. */
-export function combine(kids: readonly CompiledCondition[], all: boolean): Omit<CompiledCondition, 'explain'> {
-  return methods(
-    new Plan(
-      all ? ALL_OF : ANY_OF,
-      kids.map((k) => k.plan),
-      null,
-      null,
-      null,
-      -1,
-    ),
-  );
-}
+/** The program a condition's node is in, known once the whole condition is built. */
+type ProgramRef = { program?: Program };
 
 /** Every false condition that time alone will make true says when: windows emptying, nested ones too. */
 export function compileCondition(c: Condition): CompiledCondition {
-  const { plan, explain } = compileOne(c);
-  return {
-    ...methods(plan),
+  const builder = new ProgramBuilder();
+  const ref: ProgramRef = {};
+  const { compiled } = compileNode(c, builder, ref);
+  ref.program = builder.build();
+  return compiled;
+}
+
+/** Rules' conditions in one program, each rule as the all_of of its conditions: the program and each rule's node. */
+export function compileRules(rules: readonly (readonly Condition[])[]): { program: Program; roots: number[] } {
+  const builder = new ProgramBuilder();
+  const ref: ProgramRef = {};
+  const roots = rules.map((conditions) =>
+    builder.branch(
+      ALL_OF,
+      conditions.map((c) => compileOne(c, builder, ref).node),
+    ),
+  );
+  ref.program = builder.build();
+  return { program: ref.program, roots };
+}
+
+/** A condition's node in the program being built, and the condition with its methods. */
+function compileNode(c: Condition, builder: ProgramBuilder, ref: ProgramRef): { node: number; compiled: CompiledCondition } {
+  const { node, explain } = compileOne(c, builder, ref);
+  const compiled: CompiledCondition = {
+    test: (ctx, now, pass) => holds(ref.program!, node, ctx, now, pass),
+    next: (ctx, now, pass) => nextOf(ref.program!, node, ctx, now, pass),
+    probe: (ctx, now, pass, due) => probe(ref.program!, node, ctx, now, pass, due),
+    timed: builder.isTimed(node),
     explain(ctx, now, path) {
       const trace = explain(ctx, now, path);
       if (!trace.result && trace.becomesTrueAt === undefined) {
-        const at = firstTrue(plan, ctx, now);
+        const at = firstTrue(ref.program!, node, ctx, now);
         if (at !== null) trace.becomesTrueAt = iso(at);
       }
       return trace;
     },
   };
+  return { node, compiled };
 }
 
-function compileOne(c: Condition): { plan: Plan; explain: Explain } {
+function compileOne(c: Condition, builder: ProgramBuilder, ref: ProgramRef): { node: number; explain: Explain } {
   switch (c.type) {
     case 'all_of':
     case 'any_of': {
-      const kids = c.conditions.map(compileCondition);
+      const kids = c.conditions.map((k) => compileNode(k, builder, ref));
       const all = c.type === 'all_of';
       return {
-        plan: new Plan(
+        node: builder.branch(
           all ? ALL_OF : ANY_OF,
-          kids.map((k) => k.plan),
-          null,
-          null,
-          null,
-          -1,
+          kids.map((k) => k.node),
         ),
         explain(ctx, now, path) {
-          const conditions = kids.map((k, i) => k.explain(ctx, now, `${path}.conditions[${i}]`));
+          const conditions = kids.map((k, i) => k.compiled.explain(ctx, now, `${path}.conditions[${i}]`));
           const held = conditions.filter((t) => t.result).length;
           const result = all ? held === kids.length : held > 0;
           return {
@@ -569,11 +642,11 @@ function compileOne(c: Condition): { plan: Plan; explain: Explain } {
       };
     }
     case 'not': {
-      const kid = compileCondition(c.condition);
+      const kid = compileNode(c.condition, builder, ref);
       return {
-        plan: new Plan(NOT, [kid.plan], null, null, null, -1),
+        node: builder.branch(NOT, [kid.node]),
         explain(ctx, now, path) {
-          const inner = kid.explain(ctx, now, `${path}.condition`);
+          const inner = kid.compiled.explain(ctx, now, `${path}.condition`);
           return { path, type: 'not', actual: inner.result, expected: false, result: !inner.result, conditions: [inner] };
         },
       };
@@ -584,11 +657,10 @@ function compileOne(c: Condition): { plan: Plan; explain: Explain } {
       const window = c.within ? parseDuration(c.within) : null;
       const isCount = c.type === 'count';
       const compare = isCount ? new Comparison(c.count, c.count_value, 'number') : new Comparison('>=', 1, 'number');
-      const plan = new Plan(COUNT, [], selection, null, compare, window ?? -1);
       return {
-        plan,
+        node: builder.leaf(COUNT, selection, null, compare, window ?? -1),
         explain(ctx, now, path) {
-          const n = counted(plan, ctx, now, undefined);
+          const n = counted(selection, window ?? -1, ctx, now, undefined);
           const result = compare.holds(n);
           const expected = isCount ? `${c.count} ${c.count_value}` : '>= 1';
           const trace: ConditionTrace = { path, type: c.type, entity: c.entity, field: 'count', actual: n, expected, result };
@@ -603,12 +675,12 @@ function compileOne(c: Condition): { plan: Plan; explain: Explain } {
     }
     case 'value': {
       const { selection } = selector(c, false);
-      const ref = parseFieldRef(c.entity, c.field) as FieldRef;
-      const type = ref.kind === 'plain' ? fieldType(c.entity, ref.field) : ref.kind === 'last_activity' ? 'timestamp' : 'number';
+      const field = parseFieldRef(c.entity, c.field) as FieldRef;
+      const type = field.kind === 'plain' ? fieldType(c.entity, field.field) : field.kind === 'last_activity' ? 'timestamp' : 'number';
       const compare = new Comparison(c.operator, c.value, type);
       const value = selection.measure(c.field);
       return {
-        plan: new Plan(VALUE, [], selection, value, compare, -1),
+        node: builder.leaf(VALUE, selection, value, compare, -1),
         explain(ctx, _now, path) {
           const actual = value.of(ctx);
           return {
@@ -627,11 +699,11 @@ function compileOne(c: Condition): { plan: Plan; explain: Explain } {
       const { selection } = selector(c, false);
       const field = c.field ?? 'last_activity';
       const duration = parseDuration(c.duration);
-      const plan = new Plan(TIME_SINCE, [], selection, selection.measure(field), null, duration);
+      const latest = selection.measure(field);
       return {
-        plan,
+        node: builder.leaf(TIME_SINCE, selection, latest, null, duration),
         explain(ctx, now, path) {
-          const t = since(plan, ctx, undefined);
+          const t = since(selection, latest, ctx, undefined);
           const result = t !== undefined && now - t >= duration;
           const trace: ConditionTrace = {
             path,

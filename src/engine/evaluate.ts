@@ -3,7 +3,16 @@
  * a decision out. Pure: no I/O, no clock, no randomness.
  */
 import { FLAG_EVENT, MILESTONE_EVENT, type EmitEventAction, type RuleDocument } from '../contracts/rule.js';
-import { combine, compileCondition, newPass, probe, type CompiledCondition, type ConditionTrace, type Due } from './conditions.js';
+import {
+  compileCondition,
+  compileRules,
+  newPass,
+  probe,
+  type CompiledCondition,
+  type ConditionTrace,
+  type Due,
+  type Program,
+} from './conditions.js';
 import { parseDuration } from './duration.js';
 import type { Change, Decision, EmittedEvent, FlagChange, FlagState, ParticipantContext, ParticipantState } from './types.js';
 
@@ -20,8 +29,6 @@ export interface CompiledRule {
   version: number;
   doc: RuleDocument;
   conditions: CompiledCondition[];
-  /** The all_of of `conditions`: what evaluation probes. */
-  whole: Omit<CompiledCondition, 'explain'>;
   /** The last set_flag / clear_flag per flag. */
   flagActions: ReadonlyMap<string, FlagAction>;
   emits: readonly EmitEventAction[];
@@ -36,7 +43,6 @@ export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
     else if (a.type === 'clear_flag') flagActions.set(a.flag, { value: false, expiresInMs: null });
     else emits.push(a);
   }
-  const conditions = doc.conditions.map(compileCondition);
   return {
     id: doc.id,
     priority: doc.priority,
@@ -44,8 +50,7 @@ export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
     sticky: doc.sticky ?? false,
     version,
     doc,
-    conditions,
-    whole: combine(conditions, true),
+    conditions: doc.conditions.map(compileCondition),
     flagActions,
     emits,
   };
@@ -70,6 +75,9 @@ export class RuleSet {
   readonly flagNumbers: ReadonlyMap<string, number>;
   /** Each rule's flag actions, by index, with their flags' numbers. */
   readonly numberedActions: readonly (readonly { flag: string; n: number; action: FlagAction }[])[];
+  /** Every rule's conditions in one program, and each rule's node in it (the all_of of its conditions): what evaluation probes. */
+  readonly program: Program;
+  readonly roots: readonly number[];
   constructor(rules: CompiledRule[]) {
     this.rules = [...rules].sort(byPrecedence);
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
@@ -80,6 +88,7 @@ export class RuleSet {
     for (const actions of this.flagActions) for (const [flag] of actions) if (!numbers.has(flag)) numbers.set(flag, numbers.size);
     this.flagNumbers = numbers;
     this.numberedActions = this.flagActions.map((actions) => actions.map(([flag, action]) => ({ flag, n: numbers.get(flag)!, action })));
+    ({ program: this.program, roots: this.roots } = compileRules(this.rules.map((r) => r.doc.conditions)));
   }
   static of(docs: RuleDocument[]): RuleSet {
     return new RuleSet(docs.filter((d) => d.active !== false).map((d) => compileRule(d)));
@@ -178,7 +187,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   const due: Due = { at: Infinity };
   let next = Infinity;
   for (let i = 0; i < all.length; i++) {
-    const matched = probe(all[i].whole.plan, ctx, now, pass, due);
+    const matched = probe(rules.program, rules.roots[i], ctx, now, pass, due);
     if (due.at < next) next = due.at;
     if (!matched) continue;
     hits.push(i);
