@@ -25,14 +25,14 @@ const MAX_PAUSE_MS = 30_000;
 
 /**
  * One kafkajs batch (one partition, in offset order) through the ingest pipeline:
- * poison → `<topic>.dlq` (awaited); valid events → IngestService.ingest, in chunks of
- * JOURNEY_KAFKA_CHUNK_SIZE ÷ JOURNEY_KAFKA_CONCURRENCY events; a chunk's offsets are resolved and
- * committed only after the transaction that carried it committed. A redelivered event is deduplicated by id, so at-least-once delivery
- * gives an exactly-once effect.
+ * poison → `<topic>.dlq` (awaited); valid events → IngestService.ingest, in slices; a slice's
+ * offsets are resolved only after the transaction that carried it committed, and committed to
+ * Kafka at the end of the batch. A redelivered event is deduplicated by id, so at-least-once
+ * delivery gives an exactly-once effect.
  *
  * The partitions of one fetch are processed concurrently (JOURNEY_KAFKA_CONCURRENCY), and their
- * chunks share transactions through a Coalescer: one transaction carries the events of many
- * partitions, up to JOURNEY_KAFKA_CHUNK_SIZE, instead of one transaction per partition.
+ * slices share transactions through a Coalescer: each partition at work brings a fair share of
+ * JOURNEY_KAFKA_CHUNK_SIZE, and one transaction carries the slices of all of them.
  */
 @Injectable()
 export class KafkaBatchProcessor {
@@ -67,7 +67,7 @@ export class KafkaBatchProcessor {
     const { topic, partition, messages } = payload.batch;
     const type = this.client.topics.typeOf(topic);
     const { chunkSize } = this.config.kafka!;
-    for (let i = 0; i < messages.length; ) {
+    for (let i = 0; i < messages.length;) {
       // Stopping or rebalanced away: what is not resolved is delivered again (here or elsewhere).
       if (!payload.isRunning() || payload.isStale()) return;
       // A fair share of a transaction among the partitions at work: each brings a slice, so one
