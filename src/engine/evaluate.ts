@@ -197,16 +197,23 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   // to act: a lookup in the state's record of every rule costs more than most of evaluation.
   const rises = (k: number) => !state.matched[all[hits[k]].id];
 
-  // The state's flags (a plain record: `for in` reads it fastest). Expired ones are cleared first;
-  // meanwhile, the earliest expiry of the others, and by number the value of each flag a rule acts on.
+  // The state's flags, in one walk (a plain record: `for in` reads it fastest). Expired ones are cleared
+  // first; meanwhile, the earliest expiry of the others, by number the value of each flag a rule acts
+  // on, and the flags whose owner no longer matches (for truth maintenance, below).
   const flags = state.flags;
   const values = new Array<boolean | undefined>(rules.flagNumbers.size);
   const flagChanges: FlagChange[] = [];
   let expiry = Infinity;
+  let orphans: string[] | undefined;
   for (const flag in flags) {
     const f = flags[flag];
+    const set = flagIsSet(f, now);
     const n = rules.flagNumbers.get(flag);
-    if (n !== undefined) values[n] = flagIsSet(f, now);
+    if (n !== undefined) values[n] = set;
+    if (set) {
+      const at = rules.positions.get(f.setByRule);
+      if (at !== undefined && !includesSorted(hits, at) && !all[at].sticky) (orphans ??= []).push(flag);
+    }
     if (!f.value || f.expiresAt === null) continue;
     if (f.expiresAt > now) {
       if (f.expiresAt < expiry) expiry = f.expiresAt;
@@ -250,22 +257,19 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     }
   }
 
-  // Truth maintenance: a flag set by a rule that no longer matches is cleared, unless another matching rule holds it.
-  // (A flag just set or cleared above is held by a matching rule or false: nothing to maintain.)
+  // Truth maintenance: a flag set by a rule that no longer matches (nor is sticky) is cleared, unless
+  // another matching rule holds it. (A flag just set or cleared above is held by a matching rule or false.)
   const ownerChanges: { flag: string; ruleId: string }[] = [];
-  for (const flag in flags) {
-    const f = flags[flag];
-    if (!flagIsSet(f, now)) continue;
-    const at = rules.positions.get(f.setByRule);
-    if (at === undefined || includesSorted(hits, at) || all[at].sticky) continue;
+  for (const flag of orphans ?? []) {
     const n = rules.flagNumbers.get(flag);
     if (n !== undefined && decided[n] === ACTED) continue;
-    const owner = all[at];
     const holder = hits.find((i) => all[i].flagActions.get(flag)?.value === true);
     if (holder !== undefined) {
       ownerChanges.push({ flag, ruleId: all[holder].id });
       continue;
     }
+    const f = flags[flag];
+    const owner = all[rules.positions.get(f.setByRule)!];
     flagChanges.push({
       flag,
       value: false,
