@@ -114,16 +114,13 @@ function fieldType(entity: EntityName, field: string): FieldSpec['type'] {
   return (ENTITIES[entity].fields as Record<string, FieldSpec>)[field]?.type ?? 'string';
 }
 
-function fieldValue(r: EntityRecord, field: string): unknown {
-  return field === 'occurred_at' ? r.occurredAt : r.fields[field];
-}
-
 /** Bound on the shared selections and columns: past it, new conditions get their own. */
 const MAX_SHARED_SELECTIONS = 10_000;
 
 /**
- * One field of one entity's records, read once per pass for every filter on it: reading a field by
- * name is most of what filtering costs. Times are parsed once with it.
+ * One field of one entity's records, read once per pass for every filter and measure on it:
+ * reading a field by name is most of what filtering and aggregating cost. Times are parsed with it
+ * (`time`), for filters that compare them.
  */
 class Column {
   private pass = 0;
@@ -138,19 +135,31 @@ class Column {
     return this.time ? normalise(v, 'timestamp') : v;
   }
 
-  /** The field on each of `records`, the entity's records in this pass's context. */
-  of(records: readonly EntityRecord[], pass: number): readonly unknown[] {
-    if (pass === this.pass) return this.values;
-    const values: unknown[] = [];
-    for (let i = 0; i < records.length; i++) values.push(this.read(records[i]));
-    this.pass = pass;
-    this.values = values;
-    return values;
+  /** The field on the i-th of `records`, the entity's records in the pass's context (each read once per pass). */
+  at(records: readonly EntityRecord[], i: number, pass: number | undefined): unknown {
+    if (pass === undefined) return this.read(records[i]);
+    if (pass !== this.pass) {
+      const values: unknown[] = [];
+      for (let k = 0; k < records.length; k++) values.push(this.read(records[k]));
+      this.pass = pass;
+      this.values = values;
+    }
+    return this.values[i];
   }
 }
 
-/** Columns by entity and field. Bounded like selections. */
+/** Columns by entity, field and whether times are parsed. Bounded like selections. */
 const columns = new Map<string, Column>();
+
+function column(entity: EntityName, field: string, time: boolean): Column {
+  const key = `${entity}\u0000${field}\u0000${time}`;
+  let c = columns.get(key);
+  if (!c) {
+    c = new Column(field, time);
+    if (columns.size < MAX_SHARED_SELECTIONS) columns.set(key, c);
+  }
+  return c;
+}
 
 /** One filter as a record test, its field's type settled once. */
 class RecordFilter {
@@ -162,16 +171,13 @@ class RecordFilter {
     const type = fieldType(entity, f.field);
     this.plain = type !== 'timestamp';
     this.compare = new Comparison(f.operator ?? '=', f.value, type);
-    if (f.field === 'occurred_at') return;
-    const key = `${entity}\u0000${f.field}`;
-    this.column = columns.get(key) ?? new Column(f.field, !this.plain);
-    if (columns.size < MAX_SHARED_SELECTIONS) columns.set(key, this.column);
+    if (f.field !== 'occurred_at') this.column = column(entity, f.field, !this.plain);
   }
 
   /** Whether the i-th of the entity's records passes. */
   passes(all: readonly EntityRecord[], i: number, pass: number | undefined): boolean {
     if (this.column === null) return this.compare.holds(all[i].occurredAt);
-    const v = pass === undefined ? this.column.read(all[i]) : this.column.of(all, pass)[i];
+    const v = this.column.at(all, i, pass);
     return this.plain ? v !== null && this.compare.holds(v) : this.compare.holds(v);
   }
 }
@@ -180,13 +186,19 @@ function describeFilters(filters: Filter[]): string {
   return filters.map((f) => `${f.field} ${f.operator ?? '='} ${JSON.stringify(f.value)}`).join(' and ');
 }
 
-/** A filtered selection of one entity's records, shared by every condition with the same entity and filters. */
+/**
+ * A filtered selection of one entity's records, shared by every condition with the same entity and
+ * filters. `select` says how many records are selected; then `all` holds the entity's records and
+ * `picked` which of them are selected, by index (null: all of them).
+ */
 class Selection {
   private pass = 0;
-  private result: readonly EntityRecord[] = EMPTY;
+  private count = 0;
+  all: readonly EntityRecord[] = EMPTY;
+  picked: readonly number[] | null = null;
   private readonly measures = new Map<string, Measure>();
   constructor(
-    private readonly entity: EntityName,
+    readonly entity: EntityName,
     private readonly filters: readonly RecordFilter[],
   ) {}
 
@@ -194,31 +206,36 @@ class Selection {
   measure(field: string): Measure {
     let m = this.measures.get(field);
     if (!m) {
-      m = new Measure(this, this.entity, parseFieldRef(this.entity, field) as FieldRef);
+      m = new Measure(this, parseFieldRef(this.entity, field) as FieldRef);
       this.measures.set(field, m);
     }
     return m;
   }
 
-  select(ctx: ParticipantContext, pass?: number): readonly EntityRecord[] {
-    if (pass !== undefined && pass === this.pass) return this.result;
+  /** Selects the context's records, once per pass (without a pass, afresh and kept for none); how many. */
+  select(ctx: ParticipantContext, pass?: number): number {
+    if (pass !== undefined && pass === this.pass) return this.count;
     const all = ctx.entities[this.entity] ?? EMPTY;
     const filters = this.filters;
-    let out = all;
+    let picked: number[] | null = null;
     if (filters.length > 0 && all.length > 0) {
-      const kept: EntityRecord[] = [];
+      picked = [];
       for (let i = 0; i < all.length; i++) {
         let j = 0;
         while (j < filters.length && filters[j].passes(all, i, pass)) j++;
-        if (j === filters.length) kept.push(all[i]);
+        if (j === filters.length) picked.push(i);
       }
-      out = kept;
     }
-    if (pass !== undefined) {
-      this.pass = pass;
-      this.result = out;
-    }
-    return out;
+    this.pass = pass ?? 0;
+    this.all = all;
+    this.picked = picked;
+    this.count = picked === null ? all.length : picked.length;
+    return this.count;
+  }
+
+  /** The index in `all` of the k-th selected record. */
+  index(k: number): number {
+    return this.picked === null ? k : this.picked[k];
   }
 }
 
@@ -227,22 +244,77 @@ class Measure {
   private pass = 0;
   private value: unknown;
   private readonly type: FieldSpec['type'];
+  /** plain / aggregate: the field's column (raw values). */
+  private readonly column: Column | null;
   constructor(
     readonly selection: Selection,
-    entity: EntityName,
     private readonly ref: FieldRef,
   ) {
+    const entity = selection.entity;
     this.type = ref.kind === 'plain' ? fieldType(entity, ref.field) : 'number';
+    this.column =
+      (ref.kind === 'plain' || ref.kind === 'aggregate') && ref.field !== 'occurred_at' ? column(entity, ref.field, false) : null;
   }
 
   of(ctx: ParticipantContext, pass?: number): unknown {
     if (pass !== undefined && pass === this.pass) return this.value;
-    const v = measure(this.ref, this.type, this.selection.select(ctx, pass));
+    const v = this.compute(this.selection.select(ctx, pass), pass);
     if (pass !== undefined) {
       this.pass = pass;
       this.value = v;
     }
     return v;
+  }
+
+  /** Over the `count` records just selected. */
+  private compute(count: number, pass: number | undefined): unknown {
+    const { all } = this.selection;
+    const sel = this.selection;
+    const ref = this.ref;
+    switch (ref.kind) {
+      case 'count':
+        return count;
+      case 'last_activity': {
+        let max: number | undefined;
+        for (let k = 0; k < count; k++) {
+          const t = all[sel.index(k)].occurredAt;
+          if (max === undefined || t > max) max = t;
+        }
+        return max;
+      }
+      case 'plain': {
+        // the latest record (ties: the greatest key)
+        let best = -1;
+        for (let k = 0; k < count; k++) {
+          const i = sel.index(k);
+          if (
+            best < 0 ||
+            all[i].occurredAt > all[best].occurredAt ||
+            (all[i].occurredAt === all[best].occurredAt && all[i].key > all[best].key)
+          )
+            best = i;
+        }
+        if (best < 0) return undefined;
+        return normalise(this.column === null ? all[best].occurredAt : this.column.at(all, best, pass), this.type);
+      }
+      case 'aggregate': {
+        let n = 0;
+        let acc = 0;
+        let min = Infinity;
+        let max = -Infinity;
+        for (let k = 0; k < count; k++) {
+          const v = this.column!.at(all, sel.index(k), pass);
+          if (typeof v !== 'number') continue;
+          n++;
+          acc += v;
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+        if (n === 0) return undefined;
+        const fn = ref.fn;
+        return fn === 'avg' ? acc / n : fn === 'sum' ? acc : fn === 'min' ? min : max;
+      }
+    }
   }
 }
 
@@ -269,49 +341,9 @@ function selector(
   return { selection, label: filters.length ? `${c.entity} where ${describeFilters(filters)}` : c.entity };
 }
 
-function latest(records: readonly EntityRecord[]): EntityRecord | undefined {
-  let best: EntityRecord | undefined;
-  for (const r of records) if (!best || r.occurredAt > best.occurredAt || (r.occurredAt === best.occurredAt && r.key > best.key)) best = r;
-  return best;
-}
-
-/** A (possibly derived) field over the records; `type` is the plain field's. */
-function measure(ref: FieldRef, type: FieldSpec['type'], records: readonly EntityRecord[]): unknown {
-  switch (ref.kind) {
-    case 'count':
-      return records.length;
-    case 'last_activity': {
-      let max: number | undefined;
-      for (let i = 0; i < records.length; i++) if (max === undefined || records[i].occurredAt > max) max = records[i].occurredAt;
-      return max;
-    }
-    case 'plain': {
-      const r = latest(records);
-      return r ? normalise(fieldValue(r, ref.field), type) : undefined;
-    }
-    case 'aggregate': {
-      const { field, fn } = ref;
-      let n = 0;
-      let acc = 0;
-      let min = Infinity;
-      let max = -Infinity;
-      for (let i = 0; i < records.length; i++) {
-        const v = records[i].fields[field];
-        if (typeof v !== 'number') continue;
-        n++;
-        acc += v;
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-      if (n === 0) return undefined;
-      return fn === 'avg' ? acc / n : fn === 'sum' ? acc : fn === 'min' ? min : max;
-    }
-  }
-}
-
-/** The value of a (possibly derived) field over the selected records; undefined when it does not exist. */
+/** The value of a (possibly derived) field over the records; undefined when it does not exist. */
 export function derive(entity: EntityName, ref: FieldRef, records: readonly EntityRecord[]): unknown {
-  return measure(ref, ref.kind === 'plain' ? fieldType(entity, ref.field) : 'number', records);
+  return new Measure(new Selection(entity, []), ref).of({ userId: '', firstSeenAt: null, entities: { [entity]: records } });
 }
 
 /* ------------------------------------------------------------------ programs */
@@ -421,16 +453,16 @@ class ProgramBuilder {
 
 /** time_since: the instant measured from, the latest time or first-seen when there are no records. */
 function since(selection: Selection, latest: Measure, ctx: ParticipantContext, pass: number | undefined): number | undefined {
-  if (selection.select(ctx, pass).length === 0) return ctx.firstSeenAt ?? undefined;
+  if (selection.select(ctx, pass) === 0) return ctx.firstSeenAt ?? undefined;
   return latest.of(ctx, pass) as number | undefined;
 }
 
 /** count / exists: how many selected records are within the window (-1 for none) at `now`. */
 function counted(selection: Selection, window: number, ctx: ParticipantContext, now: number, pass: number | undefined): number {
-  const rs = selection.select(ctx, pass);
-  if (window < 0) return rs.length;
+  const count = selection.select(ctx, pass);
+  if (window < 0) return count;
   let n = 0;
-  for (let i = 0; i < rs.length; i++) if (rs[i].occurredAt > now - window) n++;
+  for (let k = 0; k < count; k++) if (selection.all[selection.index(k)].occurredAt > now - window) n++;
   return n;
 }
 
@@ -472,8 +504,12 @@ function nextOf(g: Program, n: number, ctx: ParticipantContext, now: number, pas
     case COUNT: {
       if (span < 0) return Infinity;
       let soonest = Infinity;
-      for (const r of g.selection[n]!.select(ctx, pass))
-        if (r.occurredAt > now - span && r.occurredAt + span < soonest) soonest = r.occurredAt + span;
+      const selection = g.selection[n]!;
+      const count = selection.select(ctx, pass);
+      for (let k = 0; k < count; k++) {
+        const at = selection.all[selection.index(k)].occurredAt;
+        if (at > now - span && at + span < soonest) soonest = at + span;
+      }
       return soonest;
     }
     case VALUE:
@@ -517,16 +553,17 @@ export function probe(g: Program, n: number, ctx: ParticipantContext, now: numbe
       return !probe(g, g.kids[g.first[n]], ctx, now, pass, due);
     case COUNT: {
       const window = g.span[n];
-      const rs = g.selection[n]!.select(ctx, pass);
+      const selection = g.selection[n]!;
+      const selected = selection.select(ctx, pass);
       if (window < 0) {
         due.at = Infinity;
-        return g.compare[n]!.holds(rs.length);
+        return g.compare[n]!.holds(selected);
       }
       // the records counted, and the first of them to leave the window, in one walk
       let count = 0;
       let soonest = Infinity;
-      for (let i = 0; i < rs.length; i++) {
-        const at = rs[i].occurredAt;
+      for (let k = 0; k < selected; k++) {
+        const at = selection.all[selection.index(k)].occurredAt;
         if (at > now - window) {
           count++;
           if (at + window < soonest) soonest = at + window;
