@@ -124,7 +124,7 @@ const MAX_SHARED_SELECTIONS = 10_000;
  */
 class Column {
   private pass = 0;
-  private values: readonly unknown[] = [];
+  private readonly values: unknown[] = [];
   constructor(
     private readonly field: string,
     private readonly time: boolean,
@@ -139,10 +139,9 @@ class Column {
   at(records: readonly EntityRecord[], i: number, pass: number | undefined): unknown {
     if (pass === undefined) return this.read(records[i]);
     if (pass !== this.pass) {
-      const values: unknown[] = [];
-      for (let k = 0; k < records.length; k++) values.push(this.read(records[k]));
+      // one array for every pass: only the first records.length values are this pass's
+      for (let k = 0; k < records.length; k++) this.values[k] = this.read(records[k]);
       this.pass = pass;
-      this.values = values;
     }
     return this.values[i];
   }
@@ -189,13 +188,14 @@ function describeFilters(filters: Filter[]): string {
 /**
  * A filtered selection of one entity's records, shared by every condition with the same entity and
  * filters. `select` says how many records are selected; then `all` holds the entity's records and
- * `picked` which of them are selected, by index (null: all of them).
+ * `picked` which of them are selected, by index (null: all of them; otherwise its first `count`).
  */
 class Selection {
   private pass = 0;
   private count = 0;
   all: readonly EntityRecord[] = EMPTY;
   picked: readonly number[] | null = null;
+  private readonly indices: number[] = [];
   private readonly measures = new Map<string, Measure>();
   constructor(
     readonly entity: EntityName,
@@ -217,20 +217,23 @@ class Selection {
     if (pass !== undefined && pass === this.pass) return this.count;
     const all = ctx.entities[this.entity] ?? EMPTY;
     const filters = this.filters;
-    let picked: number[] | null = null;
-    if (filters.length > 0 && all.length > 0) {
-      picked = [];
+    let count = all.length;
+    this.picked = null;
+    if (filters.length > 0 && count > 0) {
+      // one array for every selecting: only the first `count` indices are this one's
+      const picked = this.indices;
+      count = 0;
       for (let i = 0; i < all.length; i++) {
         let j = 0;
         while (j < filters.length && filters[j].passes(all, i, pass)) j++;
-        if (j === filters.length) picked.push(i);
+        if (j === filters.length) picked[count++] = i;
       }
+      this.picked = picked;
     }
     this.pass = pass ?? 0;
     this.all = all;
-    this.picked = picked;
-    this.count = picked === null ? all.length : picked.length;
-    return this.count;
+    this.count = count;
+    return count;
   }
 
   /** The index in `all` of the k-th selected record. */
