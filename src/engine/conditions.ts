@@ -5,7 +5,12 @@
  * A program is data (`Program`, with `Selection`, `Measure`, `Comparison`), walked by a few
  * functions (`holds`, `nextOf`, `probe`). Evaluation then calls the same handful of functions for
  * every rule, which the JIT optimises as one, rather than a closure per condition, operator and
- * filter; and it reads a few flat arrays rather than an object per condition. */
+ * filter; and it reads a few flat arrays rather than an object per condition.
+ *
+ * Within a pass (see `newPass`), each field of an entity's records is read once (`Column`), each
+ * selection of records filtered once (`Selection`) and each measure over one computed once
+ * (`Measure`), shared by every condition that needs them.
+ */
 import { ENTITIES, parseFieldRef, type EntityName, type FieldRef, type FieldSpec } from '../contracts/entities.js';
 import type { Condition, Filter, Operator, Scalar } from '../contracts/rule.js';
 import { parseDuration } from './duration.js';
