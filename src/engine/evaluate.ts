@@ -176,6 +176,29 @@ const lazyMatched: PropertyDescriptor & ThisType<Decision> = {
   configurable: true,
 };
 
+/**
+ * Whether a matching rule starts to match now (edge triggering). Asked only of a rule about to act:
+ * a lookup in the state's record of every rule costs more than most of evaluation.
+ * (Helpers here are module functions, not closures made per evaluation.)
+ */
+const rises = (state: ParticipantState, r: CompiledRule) => !state.matched[r.id];
+
+const trace = (r: CompiledRule, ctx: ParticipantContext, now: number) => ({
+  ruleId: r.id,
+  ruleVersion: r.version,
+  conditions: traces(r, ctx, now),
+});
+
+/** Whether every emit is a milestone already reached (before, or in this decision): nothing to emit. */
+function allReached(emits: readonly EmitEventAction[], before: ReadonlySet<string>, now: ReadonlySet<string> | undefined): boolean {
+  for (const e of emits) {
+    if (e.event !== MILESTONE_EVENT) return false;
+    const milestone = (e.payload as { milestone: string } | undefined)?.milestone as string;
+    if (!before.has(milestone) && !now?.has(milestone)) return false;
+  }
+  return true;
+}
+
 export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: ParticipantState, now: number): Decision {
   const userId = ctx.userId;
   const all = rules.rules;
@@ -193,9 +216,6 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     hits.push(i);
     triggeredRules.push(all[i].id);
   }
-  // Whether the k-th matching rule starts to match now (edge triggering). Asked only of a rule about
-  // to act: a lookup in the state's record of every rule costs more than most of evaluation.
-  const rises = (k: number) => !state.matched[all[hits[k]].id];
 
   // The state's flags, in one walk (a plain record: `for in` reads it fastest). Expired ones are cleared
   // first; meanwhile, the earliest expiry of the others, by number the value of each flag a rule acts
@@ -230,8 +250,6 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     });
   }
 
-  const trace = (r: CompiledRule) => ({ ruleId: r.id, ruleVersion: r.version, conditions: traces(r, ctx, now) });
-
   // Per flag, the highest-precedence matching rule with an action on it decides; it acts only on its
   // rising edge, and only to change the flag.
   const decided = new Array<typeof DECIDED | typeof ACTED | undefined>(values.length);
@@ -242,7 +260,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       if (decided[n] !== undefined) continue;
       decided[n] = DECIDED;
       const was = values[n] === true;
-      if (was === action.value || !rises(k)) continue;
+      if (was === action.value || !rises(state, all[hits[k]])) continue;
       const r = all[hits[k]];
       flagChanges.push({
         flag,
@@ -251,7 +269,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
         ruleId: r.id,
         reason: action.value ? 'conditions hold' : 'cleared by rule',
         expiresAt: action.value && action.expiresInMs !== null ? now + action.expiresInMs : null,
-        explanation: trace(r),
+        explanation: trace(r, ctx, now),
       });
       decided[n] = ACTED;
     }
@@ -277,7 +295,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       ruleId: owner.id,
       reason: 'conditions no longer hold',
       expiresAt: null,
-      explanation: { reason: 'conditions no longer hold', ...trace(owner) },
+      explanation: { reason: 'conditions no longer hold', ...trace(owner, ctx, now) },
     });
   }
 
@@ -298,19 +316,16 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   // Emits run on the rising edge; a milestone is recorded and announced only the first time. (So a rule
   // whose emits are all milestones already reached has nothing to emit: no need to ask whether it rises.)
   const milestones: Decision['milestones'] = [];
-  let reachedNow: Set<string> | undefined;
-  const reached = (milestone: string) => state.milestones.has(milestone) || reachedNow?.has(milestone) === true;
-  const spent = (e: EmitEventAction) =>
-    e.event === MILESTONE_EVENT && reached((e.payload as { milestone: string } | undefined)?.milestone as string);
+  let reached: Set<string> | undefined;
   for (let k = 0; k < hits.length; k++) {
     const r = all[hits[k]];
-    if (r.emits.length === 0 || r.emits.every(spent) || !rises(k)) continue;
+    if (r.emits.length === 0 || allReached(r.emits, state.milestones, reached) || !rises(state, r)) continue;
     for (const e of r.emits) {
       const payload = e.payload ?? {};
       if (e.event === MILESTONE_EVENT) {
         const { milestone, ...metadata } = payload as { milestone: string };
-        if (reached(milestone)) continue;
-        (reachedNow ??= new Set()).add(milestone);
+        if (state.milestones.has(milestone) || reached?.has(milestone)) continue;
+        (reached ??= new Set()).add(milestone);
         milestones.push({ milestone, ruleId: r.id, metadata });
         events.push({ type: MILESTONE_EVENT, ruleId: r.id, data: { userId, milestone, ruleId: r.id, metadata } });
         changes.push({ type: 'milestone_reached', milestone, ruleId: r.id });
