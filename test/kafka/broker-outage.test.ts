@@ -17,7 +17,7 @@ import {
   healthOf,
   kafkaClient,
   kafkaScript,
-  OUTPUT_TYPES,
+  collectOutputs,
   produceEvents,
   producerOf,
   startKafkaApp,
@@ -42,10 +42,7 @@ describeKafka(`Kafka broker outage (${backend})`, () => {
     [, t] = await Promise.all([kafkaScript(broker, 'up'), startKafkaApp(prefix, {}, brokers)]);
     kafka = kafkaClient(brokers);
     producer = await producerOf(kafka);
-    outputs = await new Collector(
-      kafka,
-      OUTPUT_TYPES.map((type) => prefix + type),
-    ).start();
+    outputs = await collectOutputs(kafka, prefix);
   }, 120_000);
 
   // Long: after a failure the broker may be down, and kafkajs clients take a while to give up on it.

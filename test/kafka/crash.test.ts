@@ -18,7 +18,7 @@ import {
   freePortPair,
   type HealthBody,
   kafkaClient,
-  OUTPUT_TYPES,
+  collectOutputs,
   produceEvents,
   producerOf,
   ROOT,
@@ -126,13 +126,7 @@ describeKafka(`Kafka: the service killed with SIGKILL mid-stream (${backend})`, 
       join(ARTIFACTS, 'kafka-crash-service.log'),
     );
     kafka = kafkaClient();
-    [outputs] = await Promise.all([
-      new Collector(
-        kafka,
-        OUTPUT_TYPES.map((type) => prefix + type),
-      ).start(),
-      service.start(),
-    ]);
+    [outputs] = await Promise.all([collectOutputs(kafka, prefix), service.start()]);
   }, 180_000);
 
   afterAll(async () => {

@@ -12,7 +12,7 @@ import {
   describeKafka,
   healthOf,
   kafkaClient,
-  OUTPUT_TYPES,
+  collectOutputs,
   produceEvents,
   producerOf,
   startKafkaApp,
@@ -31,10 +31,7 @@ describeKafka(`Kafka pipeline (${backend})`, () => {
     t = await startKafkaApp(prefix);
     kafka = kafkaClient();
     producer = await producerOf(kafka);
-    outputs = await new Collector(
-      kafka,
-      OUTPUT_TYPES.map((type) => prefix + type),
-    ).start();
+    outputs = await collectOutputs(kafka, prefix);
   }, 90_000);
 
   afterAll(async () => {

@@ -82,6 +82,14 @@ export interface Received {
   headers: Record<string, string>;
 }
 
+/** A started Collector of the service's output topics under `prefix`. */
+export function collectOutputs(kafka: Kafka, prefix: string): Promise<Collector> {
+  return new Collector(
+    kafka,
+    OUTPUT_TYPES.map((type) => prefix + type),
+  ).start();
+}
+
 /**
  * Reads topics from their beginning (read_committed, like any well-behaved reader of the outputs),
  * keeping every message and, per partition, how far it has read.

@@ -12,7 +12,7 @@ import {
   describeKafka,
   healthOf,
   kafkaClient,
-  OUTPUT_TYPES,
+  collectOutputs,
   produceEvents,
   producerOf,
   startKafkaApp,
@@ -52,10 +52,7 @@ describeKafka('Kafka: two instances in one consumer group (PostgreSQL)', () => {
       first = await startKafkaApp(prefix);
       kafka = kafkaClient();
       producer = await producerOf(kafka);
-      outputs = await new Collector(
-        kafka,
-        OUTPUT_TYPES.map((type) => prefix + type),
-      ).start();
+      outputs = await collectOutputs(kafka, prefix);
 
       const mentors = Array.from({ length: 400 }, () => randomUUID());
       const others = Array.from({ length: 200 }, () => randomUUID());
