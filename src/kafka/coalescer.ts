@@ -12,7 +12,6 @@
  */
 export class Coalescer<T> {
   private readonly queue: { items: T[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private queued = 0;
   private members = 0;
   private draining = false;
   /** Wakes a drain waiting for the members still working. */
@@ -42,7 +41,6 @@ export class Coalescer<T> {
   submit(items: T[]): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
-      this.queued += items.length;
       this.wake?.();
       if (!this.draining) {
         this.draining = true;
@@ -53,7 +51,9 @@ export class Coalescer<T> {
 
   /** Every member has handed its items in, or there is enough for a full run. */
   private ready(): boolean {
-    return this.queue.length >= this.members || this.queued >= this.max;
+    let queued = 0;
+    for (const s of this.queue) queued += s.items.length;
+    return this.queue.length >= this.members || queued >= this.max;
   }
 
   private async gather(): Promise<void> {
@@ -81,7 +81,6 @@ export class Coalescer<T> {
         size += this.queue[0].items.length;
         group.push(this.queue.shift()!);
       }
-      this.queued -= size;
       try {
         await this.run(group.length === 1 ? group[0].items : group.flatMap((s) => s.items));
         for (const s of group) s.resolve();
