@@ -69,8 +69,6 @@ export class RuleSet {
   readonly ids: readonly string[];
   /** Rule id → its index in `rules`. */
   readonly positions: ReadonlyMap<string, number>;
-  /** Each rule's flag actions, by index, as a list. */
-  readonly flagActions: readonly (readonly [string, FlagAction])[][];
   /** Every flag some rule acts on → a number, from 0. */
   readonly flagNumbers: ReadonlyMap<string, number>;
   /** Each rule's flag actions, by index, with their flags' numbers. */
@@ -83,11 +81,10 @@ export class RuleSet {
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
     this.ids = this.rules.map((r) => r.id);
     this.positions = new Map(this.ids.map((id, i) => [id, i]));
-    this.flagActions = this.rules.map((r) => [...r.flagActions]);
     const numbers = new Map<string, number>();
-    for (const actions of this.flagActions) for (const [flag] of actions) if (!numbers.has(flag)) numbers.set(flag, numbers.size);
+    for (const r of this.rules) for (const flag of r.flagActions.keys()) if (!numbers.has(flag)) numbers.set(flag, numbers.size);
     this.flagNumbers = numbers;
-    this.numberedActions = this.flagActions.map((actions) => actions.map(([flag, action]) => ({ flag, n: numbers.get(flag)!, action })));
+    this.numberedActions = this.rules.map((r) => [...r.flagActions].map(([flag, action]) => ({ flag, n: numbers.get(flag)!, action })));
     ({ program: this.program, roots: this.roots } = compileRules(this.rules.map((r) => r.doc.conditions)));
   }
   static of(docs: RuleDocument[]): RuleSet {
