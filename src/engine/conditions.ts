@@ -115,8 +115,14 @@ export function comparator(op: Operator, expected: Scalar | Scalar[], type: Fiel
   return (a) => c.holds(a);
 }
 
+/** A field of the entity's catalog (an own entry: `constructor` is no field). */
+function fieldSpec(entity: EntityName, field: string): FieldSpec | undefined {
+  const fields = ENTITIES[entity].fields as Record<string, FieldSpec>;
+  return Object.hasOwn(fields, field) ? fields[field] : undefined;
+}
+
 function fieldType(entity: EntityName, field: string): FieldSpec['type'] {
-  return (ENTITIES[entity].fields as Record<string, FieldSpec>)[field]?.type ?? 'string';
+  return fieldSpec(entity, field)?.type ?? 'string';
 }
 
 /** Bound on the shared selections and columns: past it, new conditions get their own. */
@@ -130,13 +136,18 @@ const MAX_SHARED_SELECTIONS = 10_000;
 class Column {
   private pass = 0;
   private readonly values: unknown[] = [];
+  /** A field outside the catalog may be named like a built-in property of objects: only an own one is read. */
+  private readonly ownOnly: boolean;
   constructor(
+    entity: EntityName,
     private readonly field: string,
     private readonly time: boolean,
-  ) {}
+  ) {
+    this.ownOnly = fieldSpec(entity, field) === undefined;
+  }
 
   read(r: EntityRecord): unknown {
-    const v = r.fields[this.field];
+    const v = this.ownOnly && !Object.hasOwn(r.fields, this.field) ? undefined : r.fields[this.field];
     return this.time ? normalise(v, 'timestamp') : v;
   }
 
@@ -159,7 +170,7 @@ function column(entity: EntityName, field: string, time: boolean): Column {
   const key = `${entity}\u0000${field}\u0000${time}`;
   let c = columns.get(key);
   if (!c) {
-    c = new Column(field, time);
+    c = new Column(entity, field, time);
     if (columns.size < MAX_SHARED_SELECTIONS) columns.set(key, c);
   }
   return c;

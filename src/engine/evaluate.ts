@@ -129,6 +129,12 @@ export function explainRule(
   return { matched: conditions.every((t) => t.result), conditions, nextChangeAt: nextChange(rule, ctx, now) };
 }
 
+/**
+ * A record keyed by ids (rule ids, flags): without a prototype, so that an id like `__proto__` or
+ * `constructor` is an entry like any other, never a built-in property of objects.
+ */
+const byId = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 /** A flag's decision: taken by a matching rule, and by acting on it. */
 const DECIDED = 1;
 const ACTED = 2;
@@ -160,7 +166,7 @@ const settle = (d: Decision, value: Record<string, boolean>) =>
  */
 const lazyMatched: PropertyDescriptor & ThisType<Decision> = {
   get(): Record<string, boolean> {
-    const value: Record<string, boolean> = {};
+    const value = byId<boolean>();
     for (const id of this.evaluatedRules) value[id] = false;
     for (const id of this.triggeredRules) value[id] = true;
     settle(this, value);
@@ -176,9 +182,10 @@ const lazyMatched: PropertyDescriptor & ThisType<Decision> = {
 /**
  * Whether a matching rule starts to match now (edge triggering). Asked only of a rule about to act:
  * a lookup in the state's record of every rule costs more than most of evaluation.
- * (Helpers here are module functions, not closures made per evaluation.)
+ * (Helpers here are module functions, not closures made per evaluation.) `!== true`, not `!`: a rule
+ * id like `constructor` reads Object.prototype's property from a record without that own entry.
  */
-const rises = (state: ParticipantState, r: CompiledRule) => !state.matched[r.id];
+const rises = (state: ParticipantState, r: CompiledRule) => state.matched[r.id] !== true;
 
 const trace = (r: CompiledRule, ctx: ParticipantContext, now: number) => ({
   ruleId: r.id,
@@ -359,11 +366,11 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
  * Threading it into the next `evaluate` is what makes evaluation edge-triggered and idempotent.
  */
 export function applyDecision(state: ParticipantState, decision: Decision, now: number): ParticipantState {
-  const flags: Record<string, FlagState> = { ...state.flags };
+  const flags = Object.assign(byId<FlagState>(), state.flags);
   for (const c of decision.flagChanges) flags[c.flag] = { value: c.value, setByRule: c.ruleId, setAt: now, expiresAt: c.expiresAt };
   // A new holder is not a change of value: setAt and expiresAt stay.
   for (const o of decision.ownerChanges) flags[o.flag] = { ...flags[o.flag], setByRule: o.ruleId };
   const milestones = new Set(state.milestones);
   for (const m of decision.milestones) milestones.add(m.milestone);
-  return { matched: { ...decision.matched }, flags, milestones };
+  return { matched: Object.assign(byId<boolean>(), decision.matched), flags, milestones };
 }
