@@ -29,6 +29,8 @@ export interface ConditionTrace {
   /** For a false time condition: when it becomes true by time alone. */
   becomesTrueAt?: string;
   conditions?: ConditionTrace[];
+  /** In a compact trace (see explanation.ts): how many of `conditions` are not shown. */
+  omitted?: number;
 }
 
 /**
@@ -47,6 +49,11 @@ export interface CompiledCondition {
    */
   probe(ctx: ParticipantContext, now: number, pass: number | undefined, due: Due): boolean;
   explain(ctx: ParticipantContext, now: number, path: string): ConditionTrace;
+  /** The node's own trace, without its children's: what `explain` says of it, minus `conditions`. */
+  head(ctx: ParticipantContext, now: number, path: string): ConditionTrace;
+  /** all_of / any_of / not: the children, and the path of the i-th under its parent's path. */
+  children: readonly CompiledCondition[];
+  childPath(path: string, i: number): string;
   /** False when time alone never changes the result (`next` is always Infinity), so evaluation need not ask. */
   timed: boolean;
 }
@@ -625,6 +632,14 @@ function firstTrue(g: Program, n: number, ctx: ParticipantContext, now: number):
 }
 
 type Explain = CompiledCondition['explain'];
+/** A condition's own parts, before the trace of a false one learns when time makes it true. */
+interface Compiled {
+  node: number;
+  explain: Explain;
+  head?: Explain;
+  children?: readonly CompiledCondition[];
+  childPath?: (path: string, i: number) => string;
+}
 /** The program a condition's node is in, known once the whole condition is built. */
 type ProgramRef = { program?: Program };
 
@@ -653,58 +668,76 @@ export function compileRules(rules: readonly (readonly Condition[])[]): { progra
 
 /** A condition's node in the program being built, and the condition with its methods. */
 function compileNode(c: Condition, builder: ProgramBuilder, ref: ProgramRef): { node: number; compiled: CompiledCondition } {
-  const { node, explain } = compileOne(c, builder, ref);
+  const { node, explain, head = explain, children = [], childPath = noChild } = compileOne(c, builder, ref);
+  const dated = (trace: ConditionTrace, ctx: ParticipantContext, now: number) => {
+    if (!trace.result && trace.becomesTrueAt === undefined) {
+      const at = firstTrue(ref.program!, node, ctx, now);
+      if (at !== null) trace.becomesTrueAt = iso(at);
+    }
+    return trace;
+  };
   const compiled: CompiledCondition = {
     test: (ctx, now, pass) => holds(ref.program!, node, ctx, now, pass),
     next: (ctx, now, pass) => nextOf(ref.program!, node, ctx, now, pass),
     probe: (ctx, now, pass, due) => probe(ref.program!, node, ctx, now, pass, due),
     timed: builder.isTimed(node),
-    explain(ctx, now, path) {
-      const trace = explain(ctx, now, path);
-      if (!trace.result && trace.becomesTrueAt === undefined) {
-        const at = firstTrue(ref.program!, node, ctx, now);
-        if (at !== null) trace.becomesTrueAt = iso(at);
-      }
-      return trace;
-    },
+    explain: (ctx, now, path) => dated(explain(ctx, now, path), ctx, now),
+    head: (ctx, now, path) => dated(head(ctx, now, path), ctx, now),
+    children,
+    childPath,
   };
   return { node, compiled };
 }
 
-function compileOne(c: Condition, builder: ProgramBuilder, ref: ProgramRef): { node: number; explain: Explain } {
+const noChild = (path: string) => path;
+
+/** An all_of / any_of's own trace, from how many of its children hold. */
+function groupTrace(path: string, type: 'all_of' | 'any_of', held: number, of: number): ConditionTrace {
+  const all = type === 'all_of';
+  return {
+    path,
+    type,
+    actual: `${held} of ${of} hold`,
+    expected: all ? 'all hold' : 'at least one holds',
+    result: all ? held === of : held > 0,
+  };
+}
+
+function compileOne(c: Condition, builder: ProgramBuilder, ref: ProgramRef): Compiled {
   switch (c.type) {
     case 'all_of':
     case 'any_of': {
       const kids = c.conditions.map((k) => compileNode(k, builder, ref));
-      const all = c.type === 'all_of';
+      const children = kids.map((k) => k.compiled);
+      const type = c.type;
+      const childPath = (path: string, i: number) => `${path}.conditions[${i}]`;
       return {
         node: builder.branch(
-          all ? ALL_OF : ANY_OF,
+          type === 'all_of' ? ALL_OF : ANY_OF,
           kids.map((k) => k.node),
         ),
         explain(ctx, now, path) {
-          const conditions = kids.map((k, i) => k.compiled.explain(ctx, now, `${path}.conditions[${i}]`));
-          const held = conditions.filter((t) => t.result).length;
-          const result = all ? held === kids.length : held > 0;
-          return {
-            path,
-            type: c.type,
-            actual: `${held} of ${kids.length} hold`,
-            expected: all ? 'all hold' : 'at least one holds',
-            result,
-            conditions,
-          };
+          const conditions = children.map((k, i) => k.explain(ctx, now, childPath(path, i)));
+          return { ...groupTrace(path, type, conditions.filter((t) => t.result).length, kids.length), conditions };
         },
+        head: (ctx, now, path) => groupTrace(path, type, children.filter((k) => k.test(ctx, now)).length, kids.length),
+        children,
+        childPath,
       };
     }
     case 'not': {
       const kid = compileNode(c.condition, builder, ref);
+      const childPath = (path: string) => `${path}.condition`;
+      const own = (path: string, inner: boolean): ConditionTrace => ({ path, type: 'not', actual: inner, expected: false, result: !inner });
       return {
         node: builder.branch(NOT, [kid.node]),
         explain(ctx, now, path) {
-          const inner = kid.compiled.explain(ctx, now, `${path}.condition`);
-          return { path, type: 'not', actual: inner.result, expected: false, result: !inner.result, conditions: [inner] };
+          const inner = kid.compiled.explain(ctx, now, childPath(path));
+          return { ...own(path, inner.result), conditions: [inner] };
         },
+        head: (ctx, now, path) => own(path, kid.compiled.test(ctx, now)),
+        children: [kid.compiled],
+        childPath,
       };
     }
     case 'count':

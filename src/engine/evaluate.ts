@@ -14,6 +14,7 @@ import {
   type Program,
 } from './conditions.js';
 import { parseDuration } from './duration.js';
+import { compactTrace } from './explanation.js';
 import type { Change, Decision, EmittedEvent, FlagChange, FlagState, ParticipantContext, ParticipantState } from './types.js';
 
 export interface FlagAction {
@@ -187,10 +188,11 @@ const lazyMatched: PropertyDescriptor & ThisType<Decision> = {
  */
 const rises = (state: ParticipantState, r: CompiledRule) => state.matched[r.id] !== true;
 
-const trace = (r: CompiledRule, ctx: ParticipantContext, now: number) => ({
+/** The explanation stored with a flag change: the compact trace (what decided, capped; see explanation.ts), not explain's full one. */
+export const storedExplanation = (r: CompiledRule, ctx: ParticipantContext, now: number, matched: boolean) => ({
   ruleId: r.id,
   ruleVersion: r.version,
-  conditions: traces(r, ctx, now),
+  ...compactTrace(r.conditions, matched, ctx, now),
 });
 
 /** Whether every emit is a milestone already reached (before, or in this decision): nothing to emit. */
@@ -273,7 +275,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
         ruleId: r.id,
         reason: action.value ? 'conditions hold' : 'cleared by rule',
         expiresAt: action.value && action.expiresInMs !== null ? now + action.expiresInMs : null,
-        explanation: trace(r, ctx, now),
+        explanation: storedExplanation(r, ctx, now, true),
       });
       decided[n] = ACTED;
     }
@@ -299,7 +301,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       ruleId: owner.id,
       reason: 'conditions no longer hold',
       expiresAt: null,
-      explanation: { reason: 'conditions no longer hold', ...trace(owner, ctx, now) },
+      explanation: { reason: 'conditions no longer hold', ...storedExplanation(owner, ctx, now, false) },
     });
   }
 
