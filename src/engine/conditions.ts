@@ -28,6 +28,8 @@ export interface ConditionTrace {
   needs?: string;
   /** For a false time condition: when it becomes true by time alone. */
   becomesTrueAt?: string;
+  /** What `actual` is when it is not what the condition names (time_since over no records: the first known event). */
+  note?: string;
   conditions?: ConditionTrace[];
   /** In a compact trace (see explanation.ts): how many of `conditions` are not shown. */
   omitted?: number;
@@ -785,7 +787,7 @@ function compileOne(c: Condition, builder: ProgramBuilder, ref: ProgramRef): Com
       };
     }
     case 'time_since': {
-      const { selection } = selector(c, false);
+      const { selection, label } = selector(c, false);
       const field = c.field ?? 'last_activity';
       const duration = parseDuration(c.duration);
       const latest = selection.measure(field);
@@ -804,6 +806,8 @@ function compileOne(c: Condition, builder: ProgramBuilder, ref: ProgramRef): Com
             result,
           };
           if (!result && t !== undefined) trace.becomesTrueAt = iso(t + duration);
+          if (selection.select(ctx) === 0)
+            trace.note = ctx.firstSeenAt === null ? `no ${label} and no known event` : `no ${label}; measured from the first known event`;
           return trace;
         },
       };
