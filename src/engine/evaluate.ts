@@ -23,16 +23,40 @@ export interface FlagAction {
 }
 
 export interface CompiledRule {
-  id: string;
-  priority: number;
-  flag: string;
-  sticky: boolean;
-  version: number;
-  doc: RuleDocument;
-  conditions: CompiledCondition[];
+  readonly id: string;
+  readonly priority: number;
+  readonly flag: string;
+  readonly sticky: boolean;
+  readonly version: number;
+  readonly doc: RuleDocument;
+  /** Compiled when first read, for a rule alone; a rule set's rules are compiled into its program instead. */
+  readonly conditions: readonly CompiledCondition[];
   /** The last set_flag / clear_flag per flag. */
-  flagActions: ReadonlyMap<string, FlagAction>;
-  emits: readonly EmitEventAction[];
+  readonly flagActions: ReadonlyMap<string, FlagAction>;
+  readonly emits: readonly EmitEventAction[];
+}
+
+class Rule implements CompiledRule {
+  readonly id: string;
+  readonly priority: number;
+  readonly flag: string;
+  readonly sticky: boolean;
+  constructor(
+    readonly doc: RuleDocument,
+    readonly version: number,
+    readonly flagActions: ReadonlyMap<string, FlagAction>,
+    readonly emits: readonly EmitEventAction[],
+    private compiled?: readonly CompiledCondition[],
+  ) {
+    this.id = doc.id;
+    this.priority = doc.priority;
+    this.flag = doc.flag;
+    this.sticky = doc.sticky ?? false;
+  }
+
+  get conditions(): readonly CompiledCondition[] {
+    return (this.compiled ??= this.doc.conditions.map(compileCondition));
+  }
 }
 
 export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
@@ -44,17 +68,7 @@ export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
     else if (a.type === 'clear_flag') flagActions.set(a.flag, { value: false, expiresInMs: null });
     else emits.push(a);
   }
-  return {
-    id: doc.id,
-    priority: doc.priority,
-    flag: doc.flag,
-    sticky: doc.sticky ?? false,
-    version,
-    doc,
-    conditions: doc.conditions.map(compileCondition),
-    flagActions,
-    emits,
-  };
+  return new Rule(doc, version, flagActions, emits);
 }
 
 /** Descending priority, ties by id: the order of evaluation and of precedence. */
@@ -77,8 +91,13 @@ export class RuleSet {
   /** Every rule's conditions in one program, and each rule's node in it (the all_of of its conditions): what evaluation probes. */
   readonly program: Program;
   readonly roots: readonly number[];
+  /** Each rule is compiled once, here, into the set's program (a rule's own conditions, if already compiled, are not reused). */
   constructor(rules: CompiledRule[]) {
-    this.rules = [...rules].sort(byPrecedence);
+    const sorted = [...rules].sort(byPrecedence);
+    const compiled = compileRules(sorted.map((r) => r.doc.conditions));
+    this.program = compiled.program;
+    this.roots = compiled.roots;
+    this.rules = sorted.map((r, i) => new Rule(r.doc, r.version, r.flagActions, r.emits, compiled.conditions[i]));
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
     this.ids = this.rules.map((r) => r.id);
     this.positions = new Map(this.ids.map((id, i) => [id, i]));
@@ -86,7 +105,6 @@ export class RuleSet {
     for (const r of this.rules) for (const flag of r.flagActions.keys()) if (!numbers.has(flag)) numbers.set(flag, numbers.size);
     this.flagNumbers = numbers;
     this.numberedActions = this.rules.map((r) => [...r.flagActions].map(([flag, action]) => ({ flag, n: numbers.get(flag)!, action })));
-    ({ program: this.program, roots: this.roots } = compileRules(this.rules.map((r) => r.doc.conditions)));
   }
   static of(docs: RuleDocument[]): RuleSet {
     return new RuleSet(docs.filter((d) => d.active !== false).map((d) => compileRule(d)));
