@@ -7,6 +7,7 @@ import type { DestinationStream } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { RateLimitMiddleware } from './auth/rate-limit.js';
 import { BackfillModule } from './backfill/backfill.module.js';
+import { ClockModule } from './common/clock.js';
 import { GlobalExceptionFilter } from './common/exception.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { ContextModule } from './context/context.module.js';
@@ -37,6 +38,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.of(config),
+        ClockModule,
         LoggerModule.forRoot(loggerOptions(config, logStream)),
         // With Redis the caches are shared: a rule change on one instance is seen by every instance at once.
         CacheModule.register({

@@ -10,6 +10,7 @@ import type { RuleSet } from '../engine/evaluate.js';
 import type { Decision } from '../engine/types.js';
 import { RulesService } from '../rules/rules.service.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { Clock } from '../common/clock.js';
 import { withRetry } from '../database/retry.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
@@ -50,10 +51,11 @@ export class IngestService {
     private readonly rules: RulesService,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
   ) {}
 
   /** Ingests validated events; transient database failures are retried with backoff. */
-  async ingest(events: EventEnvelope[], now: () => number = Date.now): Promise<IngestResult> {
+  async ingest(events: EventEnvelope[], now: () => number = () => this.clock.now()): Promise<IngestResult> {
     const result = await withRetry(async () => {
       const ruleSet = await this.rules.activeRuleSet();
       return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet));

@@ -20,6 +20,9 @@ const toRow = (r: Row): MilestoneRow => ({
   metadata: r.metadata,
 });
 
+/** The key of a participant's milestone in the set insertMany returns. */
+export const milestoneKey = (userId: string, milestone: string) => `${userId}\u0000${milestone}`;
+
 @Injectable()
 export class MilestonesRepository {
   constructor(private readonly db: DataSource) {}
@@ -73,6 +76,6 @@ export class MilestonesRepository {
         rows.map((r) => JSON.stringify(r.metadata)),
       ],
     );
-    return new Set(inserted.map((r) => `${r.user_id}\u0000${r.milestone}`));
+    return new Set(inserted.map((r) => milestoneKey(r.user_id, r.milestone)));
   }
 }
