@@ -4,7 +4,7 @@
  * --if-stale nothing at all when dist/ was built after the last change to what it is built from, so a
  * restart goes straight to the service (issue 15 item 3).
  */
-/* global console, process */
+/* global process */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +14,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const STAMP = join(ROOT, 'dist/.build-stamp');
 const INPUTS = ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
-/** The newest modification time under the given paths (0 when none exist). */
+/**
+ * The newest modification time under a path (0 when it does not exist).
+ * @param {string} path
+ * @returns {number}
+ */
 function newest(path) {
   if (!existsSync(path)) return 0;
   const s = statSync(path);
