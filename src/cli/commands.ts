@@ -364,7 +364,9 @@ export async function explain(ctx: Context, ruleId: string, userId: string, asOf
     const mark = t.result ? paint(o, 'green', '✓') : paint(o, 'red', '✗');
     const what = [t.type, t.entity && t.field ? `${t.entity}.${t.field}` : t.entity].filter(Boolean).join(' ');
     const detail = t.conditions ? `${showValue(t.expected)}` : `${showValue(t.actual)} (expected ${showValue(t.expected)})`;
-    const extra = [t.needs ? `needs ${t.needs}` : '', t.becomesTrueAt ? `true from ${t.becomesTrueAt}` : ''].filter(Boolean).join('; ');
+    const extra = [t.note ?? '', t.needs ? `needs ${t.needs}` : '', t.becomesTrueAt ? `true from ${t.becomesTrueAt}` : '']
+      .filter(Boolean)
+      .join('; ');
     o.out(`${'  '.repeat(depth)}${mark} ${paint(o, 'gray', t.path)} ${what}: ${detail}${extra ? paint(o, 'yellow', ` — ${extra}`) : ''}`);
     for (const k of t.conditions ?? []) walk(k, depth + 1);
   };
