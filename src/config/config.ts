@@ -35,6 +35,8 @@ export interface AppConfig {
   metricsPublic: boolean;
   /** Participants re-evaluated per transaction by a rule's backfill; 0 turns backfills off. */
   backfillBatchSize: number;
+  /** /health/live fails while the event loop was blocked longer than this within the last ten times as long. */
+  liveMaxStallMs: number;
   retention: RetentionConfig;
 }
 
@@ -159,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: { limit: int(env, 'JOURNEY_RATE_LIMIT', 6000), ttlMs: positive(env, 'JOURNEY_RATE_TTL_MS', 60_000) },
     metricsPublic: bool(env, 'JOURNEY_METRICS_PUBLIC', true),
     backfillBatchSize: int(env, 'JOURNEY_BACKFILL_BATCH_SIZE', 1000),
+    liveMaxStallMs: positive(env, 'JOURNEY_LIVE_MAX_STALL_MS', 5000),
     retention: {
       eventDays: positive(env, 'JOURNEY_EVENT_RETENTION_DAYS', 400),
       outboxDays: positive(env, 'JOURNEY_OUTBOX_RETENTION_DAYS', 7),

@@ -2,6 +2,7 @@ import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
 import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock.js';
 import { ContextService, contextCacheKey } from '../context/context.service.js';
 import { compileRule } from '../engine/evaluate.js';
 import type { EntityManager } from 'typeorm';
@@ -11,7 +12,8 @@ import type { RuleSet } from '../engine/evaluate.js';
 import type { Decision } from '../engine/types.js';
 import { FlagsRepository, type FlagWrite, type Trigger } from '../flags/flags.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { MilestonesRepository } from '../milestones/milestones.repository.js';
+import { milestoneKey, MilestonesRepository } from '../milestones/milestones.repository.js';
+import { MILESTONE_EVENT } from '../contracts/rule.js';
 import { outputEnvelope } from '../outbox/envelope.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
 import { RulesService } from '../rules/rules.service.js';
@@ -50,11 +52,12 @@ export class EvaluationService {
     private readonly milestones: MilestonesRepository,
     private readonly outbox: OutboxRepository,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
   ) {}
 
   /** A manual evaluation of one participant (POST /journey/flags/:userId/evaluate). */
   async evaluateNow(userId: string, { dryRun = false, asOf }: { dryRun?: boolean; asOf?: number } = {}) {
-    const now = asOf ?? Date.now();
+    const now = asOf ?? this.clock.now();
     const ruleSet = await this.rules.activeRuleSet();
     const [d] = dryRun
       ? await this.evaluateUsers(this.db.manager, [userId], { now, ruleSet, dryRun })
@@ -74,7 +77,7 @@ export class EvaluationService {
   }
 
   /** Why a rule does (not) match a participant at `now`. */
-  async explain(ruleId: string, userId: string, now: number) {
+  async explain(ruleId: string, userId: string, now: number = this.clock.now()) {
     const stored = await this.rules.get(ruleId);
     const rule = compileRule(stored.doc, stored.version);
     const { context } = await this.contextService.get(userId);
@@ -173,8 +176,17 @@ export class EvaluationService {
     await this.context.saveStates(tx, states);
     await this.flags.applyChanges(tx, flagWrites);
     await this.flags.reassign(tx, owners);
-    await this.milestones.insertMany(tx, milestones);
-    await this.outbox.append(tx, envelopes, outputTimes);
+    const recorded = await this.milestones.insertMany(tx, milestones);
+    // A milestone recorded meanwhile (by hand, or by another instance) is announced by whoever recorded it.
+    const announced = envelopes.map((e, i) => ({ e, at: outputTimes[i] }));
+    const kept = announced.filter(
+      ({ e }) => e.type !== MILESTONE_EVENT || recorded.has(milestoneKey(e.data.userId, String(e.data.milestone))),
+    );
+    await this.outbox.append(
+      tx,
+      kept.map((k) => k.e),
+      kept.map((k) => k.at),
+    );
   }
 }
 

@@ -10,6 +10,7 @@ import type { RuleSet } from '../engine/evaluate.js';
 import type { Decision } from '../engine/types.js';
 import { RulesService } from '../rules/rules.service.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { Clock } from '../common/clock.js';
 import { withRetry } from '../database/retry.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { EventLogRepository } from '../eventlog/event-log.repository.js';
@@ -52,6 +53,7 @@ export class IngestService {
     private readonly rules: RulesService,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
     private readonly eventLog: EventLogRepository,
   ) {}
 
@@ -59,7 +61,11 @@ export class IngestService {
    * Ingests validated events; transient database failures are retried with backoff. `sources` names
    * where each event (by id) came from, for the event log; an event not in it came over HTTP.
    */
-  async ingest(events: EventEnvelope[], now: () => number = Date.now, sources?: ReadonlyMap<string, EventSource>): Promise<IngestResult> {
+  async ingest(
+    events: EventEnvelope[],
+    now: () => number = () => this.clock.now(),
+    sources?: ReadonlyMap<string, EventSource>,
+  ): Promise<IngestResult> {
     const result = await withRetry(async () => {
       const ruleSet = await this.rules.activeRuleSet();
       return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet, sources));

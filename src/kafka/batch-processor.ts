@@ -21,7 +21,7 @@ interface Valid {
 const ingestFrom = (ingest: IngestService, items: { event: EventEnvelope; source: EventSource }[]) =>
   ingest.ingest(
     items.map((i) => i.event),
-    Date.now,
+    undefined,
     new Map(items.map((i) => [i.event.id, i.source])),
   );
 

@@ -25,6 +25,9 @@ const toRow = (r: Row): MilestoneRow => ({
   occurredAt: r.occurred_at,
 });
 
+/** The key of a participant's milestone in the set insertMany returns. */
+export const milestoneKey = (userId: string, milestone: string) => `${userId}\u0000${milestone}`;
+
 @Injectable()
 export class MilestonesRepository {
   constructor(private readonly db: DataSource) {}
@@ -82,7 +85,7 @@ export class MilestonesRepository {
         rows.map((r) => new Date(r.occurredAt ?? r.at).toISOString()),
       ],
     );
-    return new Set(inserted.map((r) => `${r.user_id}\u0000${r.milestone}`));
+    return new Set(inserted.map((r) => milestoneKey(r.user_id, r.milestone)));
   }
 
   /** Deletes milestones reached before `cutoff` (retention, only when configured); how many. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { RetentionService } from '../../src/retention/retention.service.js';
-import { Clock } from '../../src/scheduler/clock.js';
+import { Clock } from '../../src/common/clock.js';
 import { SchedulerService } from '../../src/scheduler/scheduler.service.js';
 import { backend, startApp, type TestApp } from '../support/app.js';
 import { daysAgo, ev } from '../support/events.js';

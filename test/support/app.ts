@@ -50,8 +50,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The app on a fresh database (TEST_PG_URL) or PGlite; `env.DATABASE_URL` names a database of the test's own instead. */
 export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = TEST_PG_URL ? await freshDatabase() : undefined;
+  const database = TEST_PG_URL && !env.DATABASE_URL ? await freshDatabase() : undefined;
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
