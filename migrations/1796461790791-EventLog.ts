@@ -27,10 +27,11 @@ export class EventLog1796461790791 implements MigrationInterface {
     await q.query(`CREATE INDEX journey_event_log_timeline ON journey_event_log (user_id, occurred_at, id) WHERE user_id IS NOT NULL`);
     await q.query(`CREATE INDEX journey_event_log_received ON journey_event_log (received_at)`);
 
-    // Program time of the cause, beside the decision time; rows written before this migration take the decision time.
+    // Program time of the cause, beside the decision time; rows written before this migration take the decision time
+    // (to the millisecond, like every instant the service writes: the timeline's cursor is in milliseconds).
     await q.query(`ALTER TABLE journey_flag_history ADD COLUMN occurred_at timestamptz, ADD COLUMN caused_by_events uuid[],
       ADD COLUMN trigger varchar(20)`);
-    await q.query(`UPDATE journey_flag_history SET occurred_at = changed_at,
+    await q.query(`UPDATE journey_flag_history SET occurred_at = date_trunc('milliseconds', changed_at),
       caused_by_events = CASE WHEN caused_by IS NULL THEN NULL ELSE ARRAY[caused_by] END,
       trigger = CASE WHEN caused_by IS NULL THEN 'evaluation' ELSE 'events' END`);
     await q.query(`ALTER TABLE journey_flag_history ALTER COLUMN occurred_at SET NOT NULL, ALTER COLUMN trigger SET NOT NULL`);
@@ -38,12 +39,12 @@ export class EventLog1796461790791 implements MigrationInterface {
     await q.query(`CREATE INDEX journey_flag_history_changed ON journey_flag_history (changed_at)`);
 
     await q.query(`ALTER TABLE journey_milestones ADD COLUMN occurred_at timestamptz`);
-    await q.query(`UPDATE journey_milestones SET occurred_at = reached_at`);
+    await q.query(`UPDATE journey_milestones SET occurred_at = date_trunc('milliseconds', reached_at)`);
     await q.query(`ALTER TABLE journey_milestones ALTER COLUMN occurred_at SET NOT NULL`);
     await q.query(`CREATE INDEX journey_milestones_timeline ON journey_milestones (user_id, occurred_at, id)`);
 
     await q.query(`ALTER TABLE journey_outbox ADD COLUMN occurred_at timestamptz`);
-    await q.query(`UPDATE journey_outbox SET occurred_at = created_at`);
+    await q.query(`UPDATE journey_outbox SET occurred_at = date_trunc('milliseconds', created_at)`);
     await q.query(`ALTER TABLE journey_outbox ALTER COLUMN occurred_at SET NOT NULL`);
     await q.query(`CREATE INDEX journey_outbox_timeline ON journey_outbox (user_id, occurred_at, id)`);
     await q.query(`CREATE INDEX journey_outbox_published ON journey_outbox (published_at) WHERE published_at IS NOT NULL`);

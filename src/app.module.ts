@@ -19,6 +19,7 @@ import { KafkaModule } from './kafka/kafka.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MilestonesModule } from './milestones/milestones.module.js';
 import { RetentionModule } from './retention/retention.module.js';
+import { TimelineModule } from './timeline/timeline.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { loggerOptions } from './common/logger.js';
@@ -59,6 +60,7 @@ export class AppModule implements NestModule {
         HealthModule,
         SchedulerModule,
         RetentionModule,
+        TimelineModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
