@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { notFound } from '../common/errors.js';
+import { withCorrelation } from '../common/logger.js';
 import { isTransient, withRetry } from '../database/retry.js';
 import type { RuleSet } from '../engine/evaluate.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
@@ -118,7 +119,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
 
   private kick(): void {
     if (this.worker || this.closing || this.queue.size === 0) return;
-    this.worker = this.drain().finally(() => {
+    this.worker = withCorrelation('backfill', () => this.drain()).finally(() => {
       this.worker = undefined;
       this.kick();
     });
