@@ -3,6 +3,8 @@ import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import { IngestService } from '../events/ingest.service.js';
+import { backoffMs } from '../common/backoff.js';
+import { withCorrelation } from '../common/logger.js';
 import type { EventSource } from '../eventlog/event-source.js';
 import { isTransient } from '../database/retry.js';
 import { decodeMessage } from './decode.js';
@@ -101,7 +103,11 @@ export class KafkaBatchProcessor {
     this.coalescer = new Coalescer((items) => ingestFrom(this.ingest, items).then(() => undefined), config.kafka?.chunkSize ?? 0);
   }
 
-  async process(payload: EachBatchPayload): Promise<void> {
+  process(payload: EachBatchPayload): Promise<void> {
+    return withCorrelation('kafka', () => this.processJoined(payload));
+  }
+
+  private async processJoined(payload: EachBatchPayload): Promise<void> {
     this.coalescer.join();
     try {
       // The other partitions of the same fetch join meanwhile, so the first slices are fair too.
@@ -213,7 +219,7 @@ export class KafkaBatchProcessor {
     const key = `${topic}:${partition}`;
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
-    const delay = Math.min(MAX_PAUSE_MS, 500 * 2 ** (n - 1));
+    const delay = backoffMs(n, 500, MAX_PAUSE_MS);
     this.logger.error(
       `${topic}[${partition}] offsets ${first}..${last} failed (attempt ${n}): ${(e as Error)?.message ?? String(e)}; partition paused, retry in ${delay} ms`,
     );

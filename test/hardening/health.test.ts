@@ -7,7 +7,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { HealthController } from '../../src/health/health.controller.js';
 import { HealthRegistry } from '../../src/health/health.registry.js';
-import { backend, startApp, type TestApp } from '../support/app.js';
+import { backend, startApp, TEST_LOG_LEVEL, type TestApp } from '../support/app.js';
 
 describe(`health probes (${backend})`, () => {
   let t: TestApp;
@@ -74,7 +74,7 @@ describe(`readiness around start-up and the database (${backend})`, () => {
   it('is not ready until start-up (migrations included) is over, nor once the database is gone', async () => {
     const t = await startApp();
     // A second app, built (its migrations ran) but not started yet: its probes say so.
-    const env = { NODE_ENV: 'test', LOG_LEVEL: 'warn', JOURNEY_DATA_DIR: ':memory:', JOURNEY_SCHEDULER_INTERVAL_MS: '0' };
+    const env = { NODE_ENV: 'test', LOG_LEVEL: TEST_LOG_LEVEL, JOURNEY_DATA_DIR: ':memory:', JOURNEY_SCHEDULER_INTERVAL_MS: '0' };
     const app = await createApp(loadConfig({ ...env, ...(t.config.databaseUrl ? { DATABASE_URL: t.config.databaseUrl } : {}) }));
     try {
       const health = app.get(HealthController);
