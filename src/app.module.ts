@@ -2,7 +2,6 @@ import { CacheModule } from '@nestjs/cache-manager';
 import { createKeyv } from '@keyv/redis';
 import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { RateLimitMiddleware } from './auth/rate-limit.js';
@@ -22,6 +21,7 @@ import { MilestonesModule } from './milestones/milestones.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { loggerOptions } from './common/logger.js';
+import { RequestLoggerModule } from './common/request-logger.js';
 
 @Global()
 @Module({})
@@ -39,7 +39,7 @@ export class AppModule implements NestModule {
       imports: [
         ConfigModule.of(config),
         ClockModule,
-        LoggerModule.forRoot(loggerOptions(config, logStream)),
+        RequestLoggerModule.forRoot(loggerOptions(config, logStream)),
         // With Redis the caches are shared: a rule change on one instance is seen by every instance at once.
         CacheModule.register({
           isGlobal: true,
