@@ -1,6 +1,8 @@
 /**
  * A quick measurement, not a benchmark: how long the backfill of one new rule takes over N participants.
- *   npm run build && npx tsx scripts/measure-backfill.ts [participants=100000] [batch=1000]
+ *   npm run build && npx tsx scripts/measure-backfill.ts [participants=100000] [batch=1000] [rules=0]
+ * `rules`: that many of the engine benchmark's generated rules (ordinary size: 1–4 conditions,
+ * some nested) are made active first, so each participant is evaluated against them all.
  * On the embedded PGlite (in memory) by default; with DATABASE_URL set, on that PostgreSQL database
  * (use an empty one: the script writes participants into it). It runs the compiled service from dist/:
  * Nest needs the decorator metadata that tsc emits and tsx does not.
@@ -16,6 +18,7 @@ const { RulesService } = await dist<typeof import('../src/rules/rules.service.js
 
 const participants = Number(process.argv[2] ?? 100_000);
 const batch = process.argv[3] ?? '1000';
+const ruleCount = Number(process.argv[4] ?? 0);
 
 const app = await createApp(
   loadConfig({
@@ -37,7 +40,11 @@ const settled = async (ruleIds: string[]) => {
     await new Promise((r) => setTimeout(r, 100));
   }
 };
-// The default rules are backfilled (over nobody) at start-up: let that finish first.
+if (ruleCount > 0) {
+  const { generateRules } = await import('../bench/engine/generate.js');
+  for (const doc of generateRules(ruleCount, Date.now())) await app.get(RulesService).create(doc, 'admin');
+}
+// The default rules (and those above) are backfilled over nobody at start-up: let that finish first.
 await settled((await app.get(RulesService).list()).filter((r) => r.active).map((r) => r.doc.id));
 
 // The population: every participant with an enrollment, half of them with two language sessions.
@@ -81,6 +88,6 @@ const [b] = await settled(['measure_backfill']);
 const seconds = (Date.now() - t) / 1000;
 const [{ n }]: { n: number }[] = await db.query(`SELECT count(*)::int AS n FROM journey_flags WHERE flag = 'measured' AND value`);
 console.log(
-  `backfill: ${b!.status}, ${b!.processed}/${b!.total} participants in ${seconds.toFixed(1)} s (${Math.round(b!.processed / seconds)}/s, batch ${batch}); ${n} flags set`,
+  `backfill: ${b!.status}, ${b!.processed}/${b!.total} participants in ${seconds.toFixed(1)} s (${Math.round(b!.processed / seconds)}/s, batch ${batch}, ${ruleCount} more rules); ${n} flags set`,
 );
 await app.close();

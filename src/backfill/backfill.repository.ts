@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { deleteBatch } from '../database/batched-delete.js';
 
 export type BackfillStatus = 'running' | 'completed' | 'failed';
 
@@ -13,6 +14,8 @@ export interface Backfill {
   total: number;
   /** The last participant id done (keyset order); null before the first batch. */
   cursor: string | null;
+  /** Walks started at this cursor that did not end cleanly (a batch committed, or a pause), the current one included. */
+  attempts: number;
   startedAt: Date;
   finishedAt: Date | null;
   error: string | null;
@@ -26,12 +29,13 @@ interface BackfillRow {
   processed: number;
   total: number;
   cursor: string | null;
+  attempts: number;
   started_at: Date;
   finished_at: Date | null;
   error: string | null;
 }
 
-const COLUMNS = 'rule_id, status, run, rule_version, processed, total, cursor, started_at, finished_at, error';
+const COLUMNS = 'rule_id, status, run, rule_version, processed, total, cursor, attempts, started_at, finished_at, error';
 
 const toBackfill = (r: BackfillRow): Backfill => ({
   ruleId: r.rule_id,
@@ -41,6 +45,7 @@ const toBackfill = (r: BackfillRow): Backfill => ({
   processed: r.processed,
   total: r.total,
   cursor: r.cursor,
+  attempts: r.attempts,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
   error: r.error,
@@ -64,10 +69,10 @@ export class BackfillRepository {
   /** Starts (or restarts from the beginning) the backfill of a rule. */
   async restart(ruleId: string, ruleVersion: number, total: number): Promise<Backfill> {
     const rows: BackfillRow[] = await this.db.query(
-      `INSERT INTO rule_backfills (rule_id, status, run, rule_version, processed, total, cursor, started_at)
-       VALUES ($1, 'running', 1, $2, 0, $3, NULL, clock_timestamp())
+      `INSERT INTO rule_backfills (rule_id, status, run, rule_version, processed, total, cursor, attempts, started_at)
+       VALUES ($1, 'running', 1, $2, 0, $3, NULL, 1, clock_timestamp())
        ON CONFLICT (rule_id) DO UPDATE SET status = 'running', run = rule_backfills.run + 1, rule_version = EXCLUDED.rule_version,
-         processed = 0, total = EXCLUDED.total, cursor = NULL, started_at = EXCLUDED.started_at, finished_at = NULL, error = NULL
+         processed = 0, total = EXCLUDED.total, cursor = NULL, attempts = 1, started_at = EXCLUDED.started_at, finished_at = NULL, error = NULL
        RETURNING ${COLUMNS}`,
       [ruleId, ruleVersion, total],
     );
@@ -75,12 +80,13 @@ export class BackfillRepository {
   }
 
   /**
-   * Takes over a running backfill to resume it: a new run number, same cursor and progress. Another
-   * instance still walking the old run stops at its next batch, so two never walk one backfill.
+   * Takes over a running backfill to resume it: a new run number and one more attempt, same cursor
+   * and progress. Another instance still walking the old run stops at its next batch, so two never
+   * walk one backfill.
    */
   async claim(ruleId: string): Promise<Backfill | undefined> {
     const rows: BackfillRow[] = await this.db.query(
-      `WITH u AS (UPDATE rule_backfills SET run = run + 1 WHERE rule_id = $1 AND status = 'running' RETURNING ${COLUMNS}) SELECT * FROM u`,
+      `WITH u AS (UPDATE rule_backfills SET run = run + 1, attempts = attempts + 1 WHERE rule_id = $1 AND status = 'running' RETURNING ${COLUMNS}) SELECT * FROM u`,
       [ruleId],
     );
     return rows[0] && toBackfill(rows[0]);
@@ -100,7 +106,7 @@ export class BackfillRepository {
     const rows: { rule_id: string }[] = await tx.query(
       // In a WITH: TypeORM answers a bare UPDATE with [rows, count], a SELECT with the rows.
       `WITH u AS (
-         UPDATE rule_backfills b SET cursor = $3, processed = b.processed + $4, total = GREATEST(b.total, b.processed + $4),
+         UPDATE rule_backfills b SET cursor = $3, processed = b.processed + $4, total = GREATEST(b.total, b.processed + $4), attempts = 1,
            status = CASE WHEN $5 THEN 'completed' ELSE b.status END, finished_at = CASE WHEN $5 THEN clock_timestamp() END
          FROM unnest($1::text[], $2::int[]) AS x(rule_id, run)
          WHERE b.rule_id = x.rule_id AND b.run = x.run AND b.status = 'running' RETURNING b.rule_id
@@ -108,6 +114,15 @@ export class BackfillRepository {
       [runs.map((r) => r.ruleId), runs.map((r) => r.run), cursor, done, finished],
     );
     return new Set(rows.map((r) => r.rule_id));
+  }
+
+  /** A walk paused cleanly (shutdown): its attempt does not count against the backfill. */
+  async pause(runs: { ruleId: string; run: number }[]): Promise<void> {
+    await this.db.query(
+      `UPDATE rule_backfills b SET attempts = 0 FROM unnest($1::text[], $2::int[]) AS x(rule_id, run)
+       WHERE b.rule_id = x.rule_id AND b.run = x.run AND b.status = 'running'`,
+      [runs.map((r) => r.ruleId), runs.map((r) => r.run)],
+    );
   }
 
   /** Ends a running backfill with an error (a failure, or a cancellation); `run` omitted: whichever run is current. */
@@ -144,5 +159,17 @@ export class BackfillRepository {
         ? await tx.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1 FOR UPDATE`, [limit])
         : await tx.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2 FOR UPDATE`, [after, limit]);
     return rows.map((r) => r.user_id);
+  }
+
+  /** Deletes backfills that finished (completed or failed) before `cutoff` (retention); how many. */
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(
+      this.db.manager,
+      'rule_backfills',
+      'rule_id',
+      `status <> 'running' AND finished_at < $1`,
+      [cutoff.toISOString()],
+      limit,
+    );
   }
 }
