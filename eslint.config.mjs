@@ -9,11 +9,11 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   ['contracts', 'config'],
   ['engine', 'common'],
-  ['auth', 'database', 'metrics', 'outbox', 'health'],
+  ['auth', 'database', 'metrics', 'outbox', 'health', 'eventlog'],
   ['rules', 'context', 'flags', 'milestones'],
-  ['evaluation'],
-  ['events', 'backfill', 'scheduler'],
-  ['kafka'],
+  ['evaluation', 'timeline'],
+  ['events', 'backfill', 'scheduler', 'manual-flags'],
+  ['kafka', 'retention'],
   ['cli'],
 ];
 /** @param {number} from */
