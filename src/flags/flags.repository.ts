@@ -98,7 +98,7 @@ export class FlagsRepository {
         userIds,
       ]);
     for (const r of rows) {
-      const flags = out.get(r.user_id) ?? {};
+      const flags = out.get(r.user_id) ?? (Object.create(null) as Record<string, FlagState>);
       flags[r.flag] = {
         value: r.value,
         setByRule: r.set_by_rule,
