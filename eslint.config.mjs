@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   ['contracts', 'config'],
   ['engine', 'common'],
-  ['auth', 'database', 'metrics', 'outbox', 'health', 'eventlog'],
+  ['auth', 'database', 'metrics', 'outbox', 'health', 'eventlog', 'stats'],
   ['rules', 'context', 'flags', 'milestones'],
   ['evaluation', 'timeline'],
   ['events', 'backfill', 'scheduler', 'manual-flags'],

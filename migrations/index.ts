@@ -4,6 +4,7 @@ import { OwnerIndex1795837000000 } from './1795837000000-OwnerIndex.js';
 import { BackfillAttempts1796400000000 } from './1796400000000-BackfillAttempts.js';
 import { EventLog1796461790791 } from './1796461790791-EventLog.js';
 import { FlagHolders1796463460053 } from './1796463460053-FlagHolders.js';
+import { StatsAndAuthors1796500000000 } from './1796500000000-StatsAndAuthors.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on file globs. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   BackfillAttempts1796400000000,
   EventLog1796461790791,
   FlagHolders1796463460053,
+  StatsAndAuthors1796500000000,
 ];

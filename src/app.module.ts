@@ -20,6 +20,7 @@ import { ManualFlagsModule } from './manual-flags/manual-flags.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MilestonesModule } from './milestones/milestones.module.js';
 import { RetentionModule } from './retention/retention.module.js';
+import { StatsModule } from './stats/stats.module.js';
 import { TimelineModule } from './timeline/timeline.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
@@ -62,6 +63,7 @@ export class AppModule implements NestModule {
         SchedulerModule,
         RetentionModule,
         TimelineModule,
+        StatsModule,
         ManualFlagsModule,
       ],
       providers: [

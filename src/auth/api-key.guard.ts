@@ -14,13 +14,13 @@ export const digest = (s: string) => createHash('sha256').update(s).digest();
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly keys: { digest: Buffer; role: Role }[];
+  private readonly keys: { digest: Buffer; role: Role; name: string }[];
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.keys = config.apiKeys.map((k) => ({ digest: digest(k.key), role: k.role }));
+    this.keys = config.apiKeys.map((k) => ({ digest: digest(k.key), role: k.role, name: k.name }));
     if (this.keys.length === 0) {
       new Logger('Auth').warn(
         'JOURNEY_API_KEYS is not set: the API is OPEN to anyone who can reach it. Set keys before exposing this service.',
@@ -33,23 +33,28 @@ export class ApiKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     if (this.keys.length === 0) return true;
     const needed = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'admin';
-    const req = context.switchToHttp().getRequest<Request & { role?: Role }>();
-    const role = this.roleOf(presentedKey(req));
-    if (!role) throw new DomainError('unauthorized', 'a valid API key is required (Authorization: Bearer KEY or X-API-Key)');
+    const req = context.switchToHttp().getRequest<Request & { role?: Role; keyName?: string }>();
+    const found = this.keyOf(presentedKey(req));
+    if (!found) throw new DomainError('unauthorized', 'a valid API key is required (Authorization: Bearer KEY or X-API-Key)');
+    const { role, name } = found;
     if (RANK[role] < RANK[needed]) throw new DomainError('forbidden', `this route needs the ${needed} role; the key has ${role}`);
     req.role = role;
+    req.keyName = name;
     return true;
   }
 
-  private roleOf(key: string | undefined): Role | undefined {
+  private keyOf(key: string | undefined): { role: Role; name: string } | undefined {
     if (!key) return undefined;
     const d = digest(key);
-    let found: Role | undefined;
+    let found: { role: Role; name: string } | undefined;
     // Compare against every key so timing does not reveal which one matched.
-    for (const k of this.keys) if (timingSafeEqual(k.digest, d) && !found) found = k.role;
-    return found;
+    for (const k of this.keys) if (timingSafeEqual(k.digest, d) && !found) found = k;
+    return found && { role: found.role, name: found.name };
   }
 }
+
+/** The name of the key behind a request (its author), or `open` when no keys are configured. */
+export const authorOf = (req: Request & { keyName?: string }): string => req.keyName ?? 'open';
 
 /** The key a request presents, whether or not it is a known one. */
 export function presentedKey(req: Request): string | undefined {

@@ -6,6 +6,13 @@ import { resolve } from 'node:path';
 
 export type Role = 'reader' | 'service' | 'admin';
 
+export interface ApiKey {
+  key: string;
+  role: Role;
+  /** Recorded as the author of the writes made with it. */
+  name: string;
+}
+
 export interface AppConfig {
   nodeEnv: string;
   port: number;
@@ -14,7 +21,7 @@ export interface AppConfig {
   /** Where the embedded database keeps its data; null keeps it in memory (JOURNEY_DATA_DIR=:memory:). */
   dataDir: string | null;
   /** API keys by role; empty when none are configured (open mode, refused in production). */
-  apiKeys: { key: string; role: Role }[];
+  apiKeys: ApiKey[];
   logLevel: string;
   rulesCacheTtlMs: number;
   contextCacheTtlMs: number;
@@ -107,16 +114,32 @@ function list(raw: string | undefined): string[] | undefined {
   return items?.length ? items : undefined;
 }
 
-export function parseApiKeys(raw: string | undefined): { key: string; role: Role }[] {
+/** A key's name: letters, digits and . _ @ - (up to 64). */
+const KEY_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+
+/**
+ * `role:KEY` or `role:name:KEY`, comma-separated. The name is what writes record as their author; an
+ * unnamed key is named after its role. A key of the old form whose first colon-separated part looks
+ * like a name is read as named: write it as `role:role:KEY` to keep it.
+ */
+export function parseApiKeys(raw: string | undefined): ApiKey[] {
   if (!raw?.trim()) return [];
-  return raw.split(',').map((pair, i) => {
-    const at = pair.indexOf(':');
-    const role = pair.slice(0, at).trim() as Role;
-    const key = pair.slice(at + 1).trim();
-    if (at < 0 || !ROLES.includes(role) || key.length < 8) {
-      throw new ConfigError(`JOURNEY_API_KEYS[${i}]: expected role:key with role in ${ROLES.join('|')} and a key of 8+ characters`);
+  return raw.split(',').map((entry, i) => {
+    const at = entry.indexOf(':');
+    const role = entry.slice(0, at).trim() as Role;
+    let rest = entry.slice(at + 1).trim();
+    let name: string = role;
+    const second = rest.indexOf(':');
+    if (second > 0 && KEY_NAME.test(rest.slice(0, second))) {
+      name = rest.slice(0, second);
+      rest = rest.slice(second + 1).trim();
     }
-    return { key, role };
+    if (at < 0 || !ROLES.includes(role) || rest.length < 8) {
+      throw new ConfigError(
+        `JOURNEY_API_KEYS[${i}]: expected role:key or role:name:key with role in ${ROLES.join('|')} and a key of 8+ characters`,
+      );
+    }
+    return { key: rest, role, name };
   });
 }
 

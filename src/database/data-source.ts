@@ -4,6 +4,7 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { EventLogEntry } from '../eventlog/event-log.entity.js';
+import { FlagHourlyRollup, RuleHourlyRollup } from '../stats/stats.entities.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -20,7 +21,7 @@ export function createDataSource({ url, embedded }: DatabaseOptions): DataSource
     migrationsRun: false,
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
-    entities: [EventLogEntry],
+    entities: [EventLogEntry, FlagHourlyRollup, RuleHourlyRollup],
     logging: false,
     extra: { max: embedded ? 1 : 10, idleTimeoutMillis: 30_000 },
   });

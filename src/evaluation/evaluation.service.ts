@@ -18,6 +18,7 @@ import { outputEnvelope } from '../outbox/envelope.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
 import { RulesService } from '../rules/rules.service.js';
 import { RuleEngineService } from './rule-engine.service.js';
+import { recordRuleRollup } from '../stats/rollup.js';
 
 export interface EvaluateOptions {
   now: number;
@@ -113,6 +114,11 @@ export class EvaluationService {
     }
     if (!opts.dryRun) {
       await this.write(tx, decisions, participants, opts);
+      await recordRuleRollup(
+        tx,
+        fired.map((ruleId) => ({ ruleId, version: ruleSet.byId.get(ruleId)?.version ?? 0 })),
+        opts.now,
+      );
       // Counted once written; a transaction the caller rolls back and retries counts again.
       const seconds = (performance.now() - started) / 1000;
       this.metrics.evaluated(

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { FlagState } from '../engine/types.js';
 import { deleteBatch } from '../database/batched-delete.js';
+import { recordFlagRollup } from '../stats/rollup.js';
 
 export interface FlagRow {
   flag: string;
@@ -43,6 +44,8 @@ export interface FlagWrite {
   at: number;
   /** Program time of the cause. */
   occurredAt: number;
+  /** The name of the API key behind a manual change (absent for the rules' own). */
+  actor?: string;
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -139,10 +142,10 @@ export class FlagsRepository {
     if (changes.length === 0) return;
     await tx.query(
       `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation,
-         changed_at, occurred_at, trigger, caused_by_events)
-       SELECT u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, CASE WHEN ce IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(ce))::uuid[] END
+         changed_at, occurred_at, trigger, caused_by_events, actor)
+       SELECT u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, CASE WHEN ce IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(ce))::uuid[] END, ac
        FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::uuid[], $9::jsonb[],
-         $10::timestamptz[], $11::timestamptz[], $12::text[], $13::jsonb[]) AS x(u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, ce)`,
+         $10::timestamptz[], $11::timestamptz[], $12::text[], $13::jsonb[], $14::text[]) AS x(u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, ce, ac)`,
       [
         changes.map((c) => c.userId),
         changes.map((c) => c.flag),
@@ -157,8 +160,10 @@ export class FlagsRepository {
         changes.map((c) => iso(c.occurredAt)),
         changes.map((c) => c.trigger),
         changes.map((c) => (c.causedByEvents ? JSON.stringify(c.causedByEvents) : null)),
+        changes.map((c) => c.actor ?? null),
       ],
     );
+    await recordFlagRollup(tx, changes);
   }
 
   /** A flag stays true but another matching rule now holds it. */

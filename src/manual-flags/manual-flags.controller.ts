@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Param, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Param, Put, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { authorOf } from '../auth/api-key.guard.js';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
 import { Clock } from '../common/clock.js';
@@ -26,8 +28,8 @@ export class ManualFlagsController {
   @ApiBody({ schema: MANUAL_FLAG_BODY_SCHEMA })
   @ApiResponse({ status: 200, schema: MANUAL_FLAG_RESPONSE_SCHEMA })
   @ApiResponse({ status: 400, description: 'A bad body or flag name: path and reason', schema: PROBLEM_SCHEMA })
-  set(@Param('userId', UuidPipe) userId: string, @Param('flag') flag: string, @Body() body: unknown) {
-    return this.manual.set(userId, checkFlagName(flag), parseManualFlagBody(body, this.clock.now()));
+  set(@Param('userId', UuidPipe) userId: string, @Param('flag') flag: string, @Body() body: unknown, @Req() req: Request) {
+    return this.manual.set(userId, checkFlagName(flag), parseManualFlagBody(body, this.clock.now()), authorOf(req));
   }
 
   @Delete(':userId/:flag')
@@ -38,7 +40,7 @@ export class ManualFlagsController {
   })
   @ApiResponse({ status: 200, schema: MANUAL_FLAG_RESPONSE_SCHEMA })
   @ApiResponse({ status: 404, description: 'The flag is not set by hand', schema: PROBLEM_SCHEMA })
-  handBack(@Param('userId', UuidPipe) userId: string, @Param('flag') flag: string) {
-    return this.manual.handBack(userId, checkFlagName(flag));
+  handBack(@Param('userId', UuidPipe) userId: string, @Param('flag') flag: string, @Req() req: Request) {
+    return this.manual.handBack(userId, checkFlagName(flag), authorOf(req));
   }
 }

@@ -34,14 +34,14 @@ export class ManualFlagsService {
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
   ) {}
 
-  async set(userId: string, flag: string, body: ManualFlagBody) {
+  async set(userId: string, flag: string, body: ManualFlagBody, actor: string) {
     const now = this.clock.now();
     const ruleSet = await this.rules.activeRuleSet();
     const row = await this.db.transaction(async (tx) => {
       await this.lock(tx, userId, flag);
       const current = await this.flags.findOne(tx, userId, flag);
       const previousValue = current ? current.value && !(current.expiresAt && current.expiresAt.getTime() <= now) : null;
-      const change = manualChange(userId, flag, body.value, previousValue, body.reason, body.expiresAt, now);
+      const change = manualChange(userId, flag, body.value, previousValue, body.reason, body.expiresAt, now, actor);
       await this.flags.applyChanges(tx, [change]);
       await this.outbox.append(tx, [announce(change)]);
       // The participant's next due instant takes the manual expiry into account.
@@ -53,7 +53,7 @@ export class ManualFlagsService {
   }
 
   /** Hands a manual flag back to the rules and re-evaluates the participant in the same transaction. */
-  async handBack(userId: string, flag: string) {
+  async handBack(userId: string, flag: string, actor: string) {
     const now = this.clock.now();
     const ruleSet = await this.rules.activeRuleSet();
     const row = await this.db.transaction(async (tx) => {
@@ -68,7 +68,7 @@ export class ManualFlagsService {
       const wasSet = removed.value && !(removed.expiresAt && removed.expiresAt.getTime() <= now);
       if (wasSet && !decision.flagChanges.some((c) => c.flag === flag)) {
         // No rule holds it: it falls back to false, and the history and the outputs say so.
-        const change = manualChange(userId, flag, false, true, 'handed back to the rules', null, now);
+        const change = manualChange(userId, flag, false, true, 'handed back to the rules', null, now, actor);
         await this.flags.insertHistory(tx, [change]);
         await this.outbox.append(tx, [announce(change)]);
       }
@@ -92,6 +92,7 @@ function manualChange(
   reason: string,
   expiresAt: number | null,
   now: number,
+  actor: string,
 ): FlagWrite {
   return {
     userId,
@@ -108,6 +109,7 @@ function manualChange(
     explanation: { reason: 'set by hand' },
     at: now,
     occurredAt: now,
+    actor,
   };
 }
 

@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { authorOf } from '../auth/api-key.guard.js';
 import { RequireRole } from '../auth/roles.js';
 import { invalid } from '../common/errors.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
@@ -48,13 +49,14 @@ export class MilestonesController {
     @Param('milestone') milestone: string,
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
+    @Req() req: Request,
   ) {
     if (!NAME.test(milestone))
       throw invalid('invalid milestone name', [
         { path: 'milestone', reason: 'must be 1–100 letters, digits, _ . - (starting with a letter or digit)' },
       ]);
     const metadata = manualMetadata(body);
-    const { created, milestone: m } = await this.milestones.reachManually(userId, milestone, metadata);
+    const { created, milestone: m } = await this.milestones.reachManually(userId, milestone, metadata, authorOf(req));
     res.status(created ? 201 : 200);
     return { success: true, milestone: toMilestoneResponse(m) };
   }

@@ -69,12 +69,12 @@ export class MilestonesRepository {
    */
   async insertMany(
     tx: EntityManager,
-    rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number; occurredAt?: number }[],
+    rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number; occurredAt?: number; actor?: string }[],
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: { user_id: string; milestone: string }[] = await tx.query(
-      `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata, occurred_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::timestamptz[])
+      `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata, occurred_at, actor)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::text[])
        ON CONFLICT (user_id, milestone) DO NOTHING RETURNING user_id, milestone`,
       [
         rows.map((r) => r.userId),
@@ -83,6 +83,7 @@ export class MilestonesRepository {
         rows.map((r) => r.ruleId),
         rows.map((r) => JSON.stringify(r.metadata)),
         rows.map((r) => new Date(r.occurredAt ?? r.at).toISOString()),
+        rows.map((r) => r.actor ?? null),
       ],
     );
     return new Set(inserted.map((r) => milestoneKey(r.user_id, r.milestone)));

@@ -24,12 +24,13 @@ export class MilestonesService {
     userId: string,
     milestone: string,
     metadata: Record<string, unknown>,
+    actor: string,
   ): Promise<{ created: boolean; milestone: MilestoneRow }> {
     return this.db.transaction(async (tx) => {
       const now = this.clock.now();
       // Whoever records the milestone announces it: a rule reaching it at the same moment (its insert
       // waits for ours, or ours for its) finds it recorded and publishes nothing, and so do we.
-      const recorded = await this.milestones.insertMany(tx, [{ userId, milestone, ruleId: 'manual', metadata, at: now }]);
+      const recorded = await this.milestones.insertMany(tx, [{ userId, milestone, ruleId: 'manual', metadata, at: now, actor }]);
       const created = recorded.has(milestoneKey(userId, milestone));
       if (created) await this.outbox.append(tx, [outputEnvelope(MILESTONE_EVENT, { userId, milestone, ruleId: 'manual', metadata }, now)]);
       return { created, milestone: (await this.milestones.findOne(tx, userId, milestone))! };

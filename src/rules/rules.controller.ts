@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { RULE_SCHEMA } from '../contracts/rule.js';
+import { authorOf } from '../auth/api-key.guard.js';
 import { RequireRole } from '../auth/roles.js';
 import { RuleIdPipe } from '../common/pipes.js';
 import { invalid } from '../common/errors.js';
@@ -17,7 +18,7 @@ import {
 } from './rules.dto.js';
 import { parseRuleBody, YAML_TYPES } from './rule-body.js';
 
-const by = (req: Request & { role?: string }) => req.role ?? 'open';
+const by = authorOf;
 
 function versionNumber(raw: string): number {
   if (!/^[1-9][0-9]{0,8}$/.test(raw))

@@ -43,7 +43,7 @@ export const RULE_VERSIONS_RESPONSE_SCHEMA = {
         properties: {
           version: { type: 'integer' },
           document: ref('Rule'),
-          createdBy: { type: 'string', description: 'The role of the key that wrote it (admin, seed…)' },
+          createdBy: { type: 'string', description: 'The name of the key that wrote it (its role for a role:KEY key; seed, open)' },
           createdAt: { type: 'string', format: 'date-time' },
         },
       },

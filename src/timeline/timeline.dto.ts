@@ -6,7 +6,10 @@ const iso = (d: Date) => d.toISOString();
 
 /** What caused a flag change: input events (they appear as `event` entries), a time flip, a manual action, or a re-evaluation. */
 export type CausedBy =
-  { trigger: 'events'; eventIds: string[] } | { trigger: 'time'; dueAt: string } | { trigger: 'manual' } | { trigger: 'evaluation' };
+  | { trigger: 'events'; eventIds: string[] }
+  | { trigger: 'time'; dueAt: string }
+  | { trigger: 'manual'; by: string | null }
+  | { trigger: 'evaluation' };
 
 function causedBy(r: Extract<TimelineRow, { kind: 'flag' }>): CausedBy {
   switch (r.trigger) {
@@ -15,7 +18,7 @@ function causedBy(r: Extract<TimelineRow, { kind: 'flag' }>): CausedBy {
     case 'time':
       return { trigger: 'time', dueAt: iso(r.at) };
     case 'manual':
-      return { trigger: 'manual' };
+      return { trigger: 'manual', by: r.actor };
     case 'evaluation':
       return { trigger: 'evaluation' };
   }
@@ -57,7 +60,15 @@ export function toTimelineEntry(r: TimelineRow) {
         decidedAt: iso(r.decidedAt),
       };
     case 'milestone':
-      return { kind: r.kind, at, milestone: r.milestone, ruleId: r.ruleId, metadata: r.metadata, decidedAt: iso(r.decidedAt) };
+      return {
+        kind: r.kind,
+        at,
+        milestone: r.milestone,
+        ruleId: r.ruleId,
+        metadata: r.metadata,
+        by: r.actor,
+        decidedAt: iso(r.decidedAt),
+      };
     case 'output':
       return { kind: r.kind, at, id: r.eventId, type: r.type, status: r.published ? ('published' as const) : ('pending' as const) };
   }
@@ -177,6 +188,7 @@ const FLAG_ENTRY = {
         trigger: { type: 'string', enum: ['events', 'time', 'manual', 'evaluation'] },
         eventIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
         dueAt: { type: 'string', format: 'date-time' },
+        by: { type: 'string', nullable: true, description: 'manual: the name of the API key that acted (JOURNEY_API_KEYS role:name:KEY)' },
       },
     },
     decidedAt,
@@ -191,6 +203,11 @@ const MILESTONE_ENTRY = {
     milestone: { type: 'string' },
     ruleId: { type: 'string' },
     metadata: { type: 'object' },
+    by: {
+      type: 'string',
+      nullable: true,
+      description: 'A milestone recorded by hand: the name of the API key; null when a rule reached it',
+    },
     decidedAt,
   },
 };

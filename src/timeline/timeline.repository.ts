@@ -32,6 +32,7 @@ export interface FlagChangeRow extends Base {
   trigger: Trigger;
   causedByEvents: string[] | null;
   decidedAt: Date;
+  actor: string | null;
 }
 export interface MilestoneEntryRow extends Base {
   kind: 'milestone';
@@ -39,6 +40,7 @@ export interface MilestoneEntryRow extends Base {
   ruleId: string;
   metadata: Record<string, unknown>;
   decidedAt: Date;
+  actor: string | null;
 }
 export interface OutputRow extends Base {
   kind: 'output';
@@ -61,12 +63,12 @@ const SOURCES: Record<TimelineKind, { table: string; idType: 'bigint' | 'uuid'; 
     table: 'journey_flag_history',
     idType: 'bigint',
     columns: `flag, value, previous_value AS "previousValue", rule_id AS "ruleId", rule_version AS "ruleVersion", reason, explanation,
-      trigger, caused_by_events::text[] AS "causedByEvents", changed_at AS "decidedAt"`,
+      trigger, caused_by_events::text[] AS "causedByEvents", changed_at AS "decidedAt", actor`,
   },
   milestone: {
     table: 'journey_milestones',
     idType: 'uuid',
-    columns: `milestone, triggered_by_rule AS "ruleId", metadata, reached_at AS "decidedAt"`,
+    columns: `milestone, triggered_by_rule AS "ruleId", metadata, reached_at AS "decidedAt", actor`,
   },
   output: {
     table: 'journey_outbox',
