@@ -8,7 +8,7 @@ const iso = (d: Date) => d.toISOString();
 export type CausedBy =
   | { trigger: 'events'; eventIds: string[] }
   | { trigger: 'time'; dueAt: string }
-  | { trigger: 'manual'; by: string | null }
+  | { trigger: 'manual'; by?: string }
   | { trigger: 'evaluation' };
 
 function causedBy(r: Extract<TimelineRow, { kind: 'flag' }>): CausedBy {
@@ -18,7 +18,8 @@ function causedBy(r: Extract<TimelineRow, { kind: 'flag' }>): CausedBy {
     case 'time':
       return { trigger: 'time', dueAt: iso(r.at) };
     case 'manual':
-      return { trigger: 'manual', by: r.actor };
+      // by: the key behind a manual flag; absent for a manual evaluation, which records no author.
+      return r.actor ? { trigger: 'manual', by: r.actor } : { trigger: 'manual' };
     case 'evaluation':
       return { trigger: 'evaluation' };
   }
@@ -188,7 +189,7 @@ const FLAG_ENTRY = {
         trigger: { type: 'string', enum: ['events', 'time', 'manual', 'evaluation'] },
         eventIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
         dueAt: { type: 'string', format: 'date-time' },
-        by: { type: 'string', nullable: true, description: 'manual: the name of the API key that acted (JOURNEY_API_KEYS role:name:KEY)' },
+        by: { type: 'string', description: 'manual flag: the name of the API key that set it (JOURNEY_API_KEYS role:name:KEY)' },
       },
     },
     decidedAt,

@@ -25,6 +25,8 @@ const WEAKER: Record<string, Exclude<Role, 'admin'>> = {
   'GET /journey/rules/{id}/explain/{userId}': 'reader',
   'GET /journey/context/{userId}': 'reader',
   'GET /journey/participants/{userId}/timeline': 'reader',
+  'GET /journey/stats/flags': 'reader',
+  'GET /journey/stats/rules': 'reader',
   'POST /journey/events': 'service',
   'POST /journey/flags/{userId}/evaluate': 'service',
 };
