@@ -68,6 +68,8 @@ function describe(e: ErrorObject, prefix: string): Problem {
       return { path: join(path, String(e.params.missingProperty)), reason: 'is required' };
     case 'additionalProperties':
       return { path: join(path, String(e.params.additionalProperty)), reason: 'is not allowed (unknown field)' };
+    case 'const':
+      return { path, reason: `must be ${JSON.stringify(e.params.allowedValue)}` };
     case 'enum':
       return { path, reason: `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}` };
     case 'discriminator': {
