@@ -338,7 +338,7 @@ export function validateRule(input: unknown): RuleValidation {
   const costly = input && typeof input === 'object' ? costProblems(input) : [];
   if (costly.length) return { ok: false, problems: costly, warnings: [] };
   if (!validateRuleFn(input)) return { ok: false, problems: problemsOf(validateRuleFn.errors), warnings: [] };
-  const rule = input as unknown as RuleDocument;
+  const rule = input as RuleDocument;
   const problems: Problem[] = storageProblems(rule);
   if (RESERVED_RULE_IDS.has(rule.id.toLowerCase()))
     problems.push({
