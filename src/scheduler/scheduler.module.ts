@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ContextModule } from '../context/context.module.js';
 import { EvaluationModule } from '../evaluation/evaluation.module.js';
 import { RulesModule } from '../rules/rules.module.js';
 import { Clock } from './clock.js';
@@ -8,7 +9,7 @@ import { SchedulerService } from './scheduler.service.js';
 
 /** Time-driven evaluation: the due-instant scheduler and the reconciliation sweep. */
 @Module({
-  imports: [EvaluationModule, RulesModule],
+  imports: [ContextModule, EvaluationModule, RulesModule],
   providers: [Clock, DueRepository, SchedulerService, ReconcilerService],
   exports: [Clock],
 })
