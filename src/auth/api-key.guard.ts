@@ -9,7 +9,7 @@ import { PUBLIC_KEY, RANK, ROLE_KEY } from './roles.js';
 export const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * API keys by role (JOURNEY_API_KEYS): `Authorization: Bearer KEY` or `X-API-Key: KEY`.
+ * API keys by role (JOURNEY_API_KEYS): `Authorization: Bearer KEY` (the scheme in any case) or `X-API-Key: KEY`.
  * Keys are compared in constant time and never logged.
  */
 @Injectable()
@@ -53,8 +53,9 @@ export class ApiKeyGuard implements CanActivate {
 
 /** The key a request presents, whether or not it is a known one. */
 export function presentedKey(req: Request): string | undefined {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  // The scheme is case-insensitive (RFC 9110 §11.1): Bearer, bearer, BEARER.
+  const bearer = /^bearer[ \t]+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (bearer) return bearer[1].trim();
   const x = req.headers['x-api-key'];
   return typeof x === 'string' ? x.trim() : undefined;
 }

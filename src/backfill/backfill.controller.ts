@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
+import { RuleIdPipe } from '../common/pipes.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { parseRuleBody, YAML_TYPES } from '../rules/rule-body.js';
 import { BackfillService } from './backfill.service.js';
@@ -41,7 +42,7 @@ export class BackfillController {
   })
   @ApiResponse({ status: 200, schema: BACKFILL_RESPONSE_SCHEMA })
   @ApiResponse({ status: 404, description: 'The rule has never been backfilled', schema: PROBLEM_SCHEMA })
-  async backfill(@Param('id') id: string) {
+  async backfill(@Param('id', RuleIdPipe) id: string) {
     return toBackfillResponse(await this.backfills.status(id));
   }
 }

@@ -12,5 +12,6 @@ import { PreviewService } from './preview.service.js';
   imports: [ContextModule, RulesModule, EvaluationModule],
   controllers: [BackfillController],
   providers: [BackfillRepository, BackfillService, PreviewService],
+  exports: [BackfillRepository],
 })
 export class BackfillModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { deleteBatch } from '../database/batched-delete.js';
 import type { RowOf } from '../database/row.js';
 import { BackfillEntity, type BackfillStatus } from './backfill.entity.js';
 
@@ -104,6 +105,18 @@ export class BackfillRepository {
       `UPDATE rule_backfills SET status = 'failed', finished_at = clock_timestamp(), error = $2
        WHERE rule_id = $1 AND status = 'running' AND ($3::int IS NULL OR run = $3)`,
       [ruleId, error.slice(0, 2000), run ?? null],
+    );
+  }
+
+  /** Deletes backfills that finished (completed or failed) before `cutoff` (retention); how many. */
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(
+      this.db.manager,
+      'rule_backfills',
+      'rule_id',
+      `status <> 'running' AND finished_at < $1`,
+      [cutoff.toISOString()],
+      limit,
     );
   }
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { ContextRepository } from '../context/context.repository.js';
 import { notFound } from '../common/errors.js';
+import { withCorrelation } from '../common/logger.js';
 import { isTransient, withRetry } from '../database/retry.js';
 import type { RuleSet } from '../engine/evaluate.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
@@ -120,7 +121,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
 
   private kick(): void {
     if (this.worker || this.closing || this.queue.size === 0) return;
-    this.worker = this.drain().finally(() => {
+    this.worker = withCorrelation('backfill', () => this.drain()).finally(() => {
       this.worker = undefined;
       this.kick();
     });

@@ -1,16 +1,37 @@
 import { Injectable, type PipeTransform, type ArgumentMetadata } from '@nestjs/common';
+import { NAME_PATTERN } from '../contracts/rule.js';
+import { UUID_PATTERN } from '../contracts/validation.js';
 import { invalid } from './errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Shown in place of a parameter that cannot be printed safely (a NUL, control or format characters). */
+const printable = (value: string) =>
+  /^[\x20-\x7e]*$/.test(value) ? `"${value.slice(0, 100)}"` : 'a value with characters that are not allowed';
 
-/** A UUID path parameter, or a 400 naming the parameter. */
+/** A UUID path parameter in its canonical (lower-case) form, or a 400 naming the parameter. */
 @Injectable()
 export class UuidPipe implements PipeTransform<string, string> {
   transform(value: string, meta: ArgumentMetadata): string {
-    if (!UUID.test(value))
-      throw invalid(`${meta.data ?? 'id'} must be a UUID`, [
-        { path: meta.data ?? 'id', reason: `must be a UUID, got "${value.slice(0, 100)}"` },
-      ]);
+    const name = meta.data ?? 'id';
+    if (!UUID_PATTERN.test(value))
+      throw invalid(`${name} must be a UUID`, [{ path: name, reason: `must be a UUID, got ${printable(value)}` }]);
     return value.toLowerCase();
+  }
+}
+
+const RULE_ID = new RegExp(NAME_PATTERN);
+
+/** A rule id path parameter (the rule document's id pattern), or a 400 naming the parameter. */
+@Injectable()
+export class RuleIdPipe implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    const name = meta.data ?? 'id';
+    if (!RULE_ID.test(value))
+      throw invalid(`${name} is not a rule id`, [
+        {
+          path: name,
+          reason: `must be a rule id (1–100 letters, digits, _ . -, starting with a letter or digit), got ${printable(value)}`,
+        },
+      ]);
+    return value;
   }
 }

@@ -6,6 +6,7 @@ import type { EventEnvelope } from '../contracts/events.js';
 import type { EntityRecord, ParticipantContext } from '../engine/types.js';
 import { ParticipantEntity } from './participant.entity.js';
 import type { StoredRecord } from './projection.js';
+import { deleteBatch } from '../database/batched-delete.js';
 
 export interface RecordRef {
   entity: EntityName;
@@ -190,6 +191,11 @@ export class ContextRepository {
     if (lock === 'wait') page.setLock('pessimistic_write');
     const rows = await page.getRawMany<Pick<RowOf<ParticipantEntity>, 'user_id'>>();
     return rows.map((r) => r.user_id);
+  }
+
+  /** Forgets processed event ids received before `cutoff` (retention: as long as the event log); how many. */
+  deleteProcessedBefore(db: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(db, 'processed_events', 'event_id', 'received_at < $1', [cutoff.toISOString()], limit);
   }
 }
 

@@ -50,6 +50,7 @@ export class ParticipantRecordEntity {
 
 /** Every event applied (or deduplicated): its id makes redelivery harmless. */
 @Entity('processed_events')
+@Index('processed_events_received', ['receivedAt'])
 export class ProcessedEventEntity {
   @PrimaryColumn({ name: 'event_id', type: 'uuid', primaryKeyConstraintName: 'processed_events_pkey' })
   eventId!: string;

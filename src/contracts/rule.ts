@@ -90,9 +90,19 @@ export interface RuleDocument {
 export const MILESTONE_EVENT = 'orchestration.milestone.reached';
 export const FLAG_EVENT = 'orchestration.flag.updated';
 export const MAX_DEPTH = 8;
+/**
+ * The cost of a rule is bounded: every event evaluates it, its explanation grows with it and a backfill
+ * runs it over the whole population. 500 leaf conditions and 64 KB (its JSON) are far above any real rule
+ * (the seed's largest has 3 leaves and under 1 KB) and far below what hurts (9,850 leaves ran a backfill
+ * out of memory).
+ */
+export const MAX_LEAF_CONDITIONS = 500;
+export const MAX_RULE_BYTES = 64 * 1024;
+/** Ids a literal route under /journey/rules would shadow (matched in any case, as Express routes are). */
+export const RESERVED_RULE_IDS: ReadonlySet<string> = new Set(['schema', 'preview']);
 
 export const DURATION_PATTERN = '^\\s*[1-9][0-9]{0,8}\\s*(second|minute|hour|day|week|month)s?\\s*$';
-const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$';
+export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$';
 const EVENT_PATTERN = '^[a-z0-9_]+(\\.[a-z0-9_]+)+$';
 
 const allFieldNames = [...new Set(ENTITY_NAMES.flatMap((e) => Object.keys(ENTITIES[e].fields)))].sort();

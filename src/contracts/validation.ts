@@ -5,11 +5,15 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsImport from 'ajv-formats';
 import { ENTITIES, parseFieldRef, fieldRefType, type EntityName, type FieldSpec, type FieldType } from './entities.js';
-import { ENVELOPE_SCHEMA, EVENT_DATA_SCHEMAS, type EventEnvelope, type EventType } from './events.js';
+import { ENVELOPE_SCHEMA, EVENT_DATA_SCHEMAS, EVENT_TYPES, type EventEnvelope, type EventType } from './events.js';
+import { EARLIEST_INSTANT, instantInRange, instantProblem, LATEST_INSTANT } from './instant.js';
 import {
   FLAG_EVENT,
   MAX_DEPTH,
+  MAX_LEAF_CONDITIONS,
+  MAX_RULE_BYTES,
   MILESTONE_EVENT,
+  RESERVED_RULE_IDS,
   RULE_SCHEMA,
   type Condition,
   type Filter,
@@ -28,8 +32,14 @@ const addFormats = ((addFormatsImport as unknown as { default?: typeof addFormat
   ajv: Ajv2020,
 ) => void;
 
-const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false });
+// verbose: a format error carries the value, so its reason can say what is wrong with it.
+const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false, verbose: true });
 addFormats(ajv);
+/** A uuid as PostgreSQL reads it, in either case (canonicalised to lower case after validation); no `urn:uuid:` prefix. */
+export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+ajv.addFormat('uuid', { type: 'string', validate: (s: string) => UUID_PATTERN.test(s) });
+// Only instants PostgreSQL and JavaScript both hold (see instant.ts).
+ajv.addFormat('date-time', { type: 'string', validate: (s: string) => instantProblem(s) === undefined });
 
 const validateEnvelopeFn = ajv.compile(ENVELOPE_SCHEMA);
 const validateDataFns = Object.fromEntries(
@@ -72,6 +82,8 @@ function describe(e: ErrorObject, prefix: string): Problem {
     case 'pattern':
       return { path, reason: `has an invalid format (expected ${e.params.pattern})` };
     case 'format':
+      if (e.params.format === 'date-time' && typeof e.data === 'string')
+        return { path, reason: instantProblem(e.data) ?? 'must be a valid date-time' };
       return { path, reason: `must be a valid ${e.params.format}` };
     default:
       return { path, reason: e.message ?? 'is invalid' };
@@ -133,14 +145,47 @@ export function storageProblems(input: unknown, prefix = ''): Problem[] {
   return problems;
 }
 
+/** The fields that hold a uuid (format: uuid), of the envelope and of each event type's data. */
+const uuidFields = (schema: object) =>
+  Object.entries((schema as { properties: object }).properties)
+    .filter(([, v]) => (v as { format?: string }).format === 'uuid')
+    .map(([k]) => k);
+const ENVELOPE_UUIDS = uuidFields(ENVELOPE_SCHEMA);
+const DATA_UUIDS = new Map(EVENT_TYPES.map((type) => [type, uuidFields(EVENT_DATA_SCHEMAS[type])]));
+
+function lowerCased<T extends object>(o: T, fields: string[]): T {
+  const out = { ...o } as Record<string, unknown>;
+  for (const f of fields) {
+    const v = out[f];
+    if (typeof v === 'string') out[f] = v.toLowerCase();
+  }
+  return out as T;
+}
+
+/**
+ * Every uuid of a valid event in lower case (PostgreSQL's form): `5B1D…` and `5b1d…` are one event id,
+ * one participant. Match, session and other ids are free-form strings in the contract and kept as sent.
+ */
+function canonical(env: EventEnvelope): EventEnvelope {
+  return { ...lowerCased(env, ENVELOPE_UUIDS), data: lowerCased(env.data, DATA_UUIDS.get(env.type) ?? []) };
+}
+
+/** Validates one event: every problem of the envelope and of its data in one list. */
 export function validateEvent(input: unknown): { ok: true; event: EventEnvelope } | { ok: false; problems: Problem[] } {
-  if (!validateEnvelopeFn(input)) return { ok: false, problems: problemsOf(validateEnvelopeFn.errors) };
-  const env = input as unknown as EventEnvelope;
-  const validateData = validateDataFns[env.type];
-  if (!validateData(env.data)) return { ok: false, problems: problemsOf(validateData.errors, 'data') };
+  const problems: Problem[] = [];
+  if (!validateEnvelopeFn(input)) problems.push(...problemsOf(validateEnvelopeFn.errors));
+  const env = input as Partial<EventEnvelope> | null;
+  const type = env && typeof env === 'object' ? env.type : undefined;
+  const data = env && typeof env === 'object' ? env.data : undefined;
+  // The data of a known type is checked even when the envelope is broken: one answer says everything.
+  if (typeof type === 'string' && DATA_UUIDS.has(type) && data && typeof data === 'object' && !Array.isArray(data)) {
+    const validateData = validateDataFns[type];
+    if (!validateData(data)) problems.push(...problemsOf(validateData.errors, 'data'));
+  }
+  if (problems.length) return { ok: false, problems };
   const unstorable = storageProblems(env);
   if (unstorable.length) return { ok: false, problems: unstorable };
-  return { ok: true, event: env };
+  return { ok: true, event: canonical(env as EventEnvelope) };
 }
 
 /* ------------------------------------------------------------------ rules */
@@ -162,7 +207,7 @@ function depthOf(c: unknown, depth = 1): number {
 
 const NUMERIC_OPS: ReadonlySet<Operator> = new Set(['>', '>=', '<', '<=']);
 /** A date-time with a zone, or a bare date (read as UTC): never the server's local time. */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
 
 function checkComparison(entity: EntityName, spec: FieldSpec | FieldType, op: Operator, value: unknown, path: string, out: Problem[]) {
   const type = typeof spec === 'string' ? spec : spec.type;
@@ -186,6 +231,8 @@ function checkComparison(entity: EntityName, spec: FieldSpec | FieldType, op: Op
         path: join(path, 'value'),
         reason: 'must be an ISO-8601 time with a zone, e.g. 2025-01-15T10:30:00Z (the field is a time)',
       });
+    else if (type === 'timestamp' && !instantInRange(Date.parse(v as string)))
+      out.push({ path: join(path, 'value'), reason: `must be between ${EARLIEST_INSTANT} and ${LATEST_INSTANT} (UTC)` });
     else if (type === 'string' && typeof v !== 'string')
       out.push({ path: join(path, 'value'), reason: 'must be a string (the field is text)' });
     else if (values && typeof v === 'string' && !values.includes(v))
@@ -240,7 +287,41 @@ function checkCondition(c: Condition, path: string, out: Problem[]) {
   c.where?.forEach((f, i) => checkFilter(c.entity, f, `${path}.where[${i}]`, out));
 }
 
-/** Validate a whole rule document: the JSON Schema, then what a schema cannot say. */
+/** How many leaf conditions (not all_of / any_of / not) a document holds; iterative, whatever it is. */
+function leafCount(conditions: unknown): number {
+  let leaves = 0;
+  const stack: unknown[] = Array.isArray(conditions) ? [...(conditions as unknown[])] : [];
+  while (stack.length) {
+    const c = stack.pop() as { type?: unknown; conditions?: unknown; condition?: unknown } | null;
+    if (!c || typeof c !== 'object') continue;
+    if ((c.type === 'all_of' || c.type === 'any_of') && Array.isArray(c.conditions)) stack.push(...(c.conditions as unknown[]));
+    else if (c.type === 'not' && c.condition) stack.push(c.condition);
+    else leaves++;
+  }
+  return leaves;
+}
+
+/** The size of a document as JSON, in bytes (Infinity when it cannot even be written as JSON). */
+function jsonBytes(input: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(input) ?? '');
+  } catch {
+    return Infinity;
+  }
+}
+
+/** The bounds on a rule's cost (MAX_LEAF_CONDITIONS, MAX_RULE_BYTES), checked before anything costly. */
+function costProblems(input: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const bytes = jsonBytes(input);
+  if (bytes > MAX_RULE_BYTES) problems.push({ path: '', reason: `${bytes} bytes, at most ${MAX_RULE_BYTES}` });
+  const leaves = leafCount((input as { conditions?: unknown }).conditions);
+  if (leaves > MAX_LEAF_CONDITIONS)
+    problems.push({ path: 'conditions', reason: `${leaves} leaf conditions, at most ${MAX_LEAF_CONDITIONS}` });
+  return problems;
+}
+
+/** Validate a whole rule document: its cost, the JSON Schema, then what a schema cannot say. */
 export function validateRule(input: unknown): RuleValidation {
   // Before the schema, whose validator recurses: refuse deep nesting while it is cheap to.
   const top = input && typeof input === 'object' ? (input as { conditions?: unknown }).conditions : undefined;
@@ -252,9 +333,16 @@ export function validateRule(input: unknown): RuleValidation {
       problems: [{ path: 'conditions', reason: `nesting is more than ${MAX_DEPTH} deep; at most ${MAX_DEPTH} allowed` }],
       warnings: [],
     };
+  const costly = input && typeof input === 'object' ? costProblems(input) : [];
+  if (costly.length) return { ok: false, problems: costly, warnings: [] };
   if (!validateRuleFn(input)) return { ok: false, problems: problemsOf(validateRuleFn.errors), warnings: [] };
   const rule = input as unknown as RuleDocument;
   const problems: Problem[] = storageProblems(rule);
+  if (RESERVED_RULE_IDS.has(rule.id.toLowerCase()))
+    problems.push({
+      path: 'id',
+      reason: `"${rule.id}" cannot be a rule id: the route /journey/rules/${rule.id.toLowerCase()} would shadow it`,
+    });
   rule.conditions.forEach((c, i) => checkCondition(c, `conditions[${i}]`, problems));
   rule.actions.forEach((a, i) => {
     if (a.type === 'emit_event' && a.event === MILESTONE_EVENT) {

@@ -1,5 +1,6 @@
 /** Every table's entity, each defined in the module that owns the table. */
 import { BackfillEntity } from '../backfill/backfill.entity.js';
+import { EventLogEntry } from '../eventlog/event-log.entity.js';
 import { ParticipantEntity, ParticipantRecordEntity, PendingEventEntity, ProcessedEventEntity } from '../context/participant.entity.js';
 import { FlagEntity, FlagHistoryEntity } from '../flags/flag.entity.js';
 import { MilestoneEntity } from '../milestones/milestone.entity.js';
@@ -18,4 +19,5 @@ export const ENTITIES = [
   MilestoneEntity,
   OutboxEntity,
   BackfillEntity,
+  EventLogEntry,
 ];

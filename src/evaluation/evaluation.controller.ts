@@ -1,18 +1,18 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
+import { instantProblem } from '../contracts/instant.js';
 import { invalid } from '../common/errors.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
-import { UuidPipe } from '../common/pipes.js';
+import { RuleIdPipe, UuidPipe } from '../common/pipes.js';
 import { EvaluationService } from './evaluation.service.js';
 import { EVALUATE_RESPONSE_SCHEMA, EXPLAIN_RESPONSE_SCHEMA } from './evaluation.dto.js';
 
 function parseAsOf(asOf: string | undefined): number | undefined {
   if (asOf === undefined) return undefined;
-  const t = Date.parse(asOf);
-  if (Number.isNaN(t) || !/^\d{4}-\d{2}-\d{2}T/.test(asOf))
-    throw invalid('asOf must be an ISO-8601 time', [{ path: 'asOf', reason: 'must be an ISO-8601 date-time' }]);
-  return t;
+  const problem = instantProblem(asOf);
+  if (problem) throw invalid('asOf must be an ISO-8601 time', [{ path: 'asOf', reason: problem }]);
+  return Date.parse(asOf);
 }
 
 @ApiBearerAuth()
@@ -52,7 +52,7 @@ export class EvaluationController {
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 instant (default: now)' })
   @ApiResponse({ status: 200, schema: EXPLAIN_RESPONSE_SCHEMA })
   @ApiResponse({ status: 404, schema: PROBLEM_SCHEMA })
-  explain(@Param('id') ruleId: string, @Param('userId', UuidPipe) userId: string, @Query('asOf') asOf?: string) {
-    return this.evaluation.explain(ruleId, userId, parseAsOf(asOf) ?? Date.now());
+  explain(@Param('id', RuleIdPipe) ruleId: string, @Param('userId', UuidPipe) userId: string, @Query('asOf') asOf?: string) {
+    return this.evaluation.explain(ruleId, userId, parseAsOf(asOf));
   }
 }

@@ -28,6 +28,8 @@ export class FlagEntity {
 
 @Entity('journey_flag_history')
 @Index('journey_flag_history_by_user', ['userId', 'id'])
+@Index('journey_flag_history_timeline', ['userId', 'occurredAt', 'id'])
+@Index('journey_flag_history_changed', ['changedAt'])
 export class FlagHistoryEntity {
   /** bigserial: a string, as `pg` returns int8. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'journey_flag_history_pkey' })
@@ -60,6 +62,18 @@ export class FlagHistoryEntity {
   @Column({ type: 'jsonb', nullable: true })
   explanation!: unknown;
 
+  /** Decision time. */
   @Column({ name: 'changed_at', type: 'timestamptz' })
   changedAt!: Date;
+
+  /** Program time of the cause. */
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
+
+  /** Every input event behind the change; null when none (time, manual, re-evaluation). */
+  @Column({ name: 'caused_by_events', type: 'uuid', array: true, nullable: true })
+  causedByEvents!: string[] | null;
+
+  @Column({ type: 'varchar', length: 20 })
+  trigger!: 'events' | 'time' | 'manual' | 'evaluation';
 }

@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { KafkaHealth } from '../kafka/kafka.health.js';
 import { KafkaModule } from '../kafka/kafka.module.js';
+import { EventLoopMonitor } from './event-loop.js';
 import { HealthController } from './health.controller.js';
 import { HealthRegistry } from './health.registry.js';
 
@@ -11,7 +12,7 @@ import { HealthRegistry } from './health.registry.js';
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), KafkaModule],
   controllers: [HealthController],
-  providers: [HealthRegistry],
+  providers: [HealthRegistry, EventLoopMonitor],
   exports: [HealthRegistry],
 })
 export class HealthModule implements OnModuleInit {

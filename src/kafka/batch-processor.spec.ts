@@ -165,7 +165,7 @@ describe('KafkaBatchProcessor', () => {
   });
 
   it('when PostgreSQL refuses a value, applies the chunk one by one and dead-letters only the refused event', async () => {
-    const bad = { ...session(), timestamp: '0000-01-01T00:00:00Z' };
+    const bad = session();
     const [a, b] = [session(), session()];
     const { processor, calls } = setup({
       ingest: async (events) => {
@@ -177,5 +177,46 @@ describe('KafkaBatchProcessor', () => {
     expect(calls.dlq.flat().map((x) => [x.message.offset, x.code])).toEqual([['101', 'rejected-by-database']]);
     expect(calls.ingested.filter((c) => c.length === 1 && c[0] !== bad.id)).toEqual([[a.id], [b.id]]);
     expect(log).toMatchObject({ resolved: ['102'], paused: 0 });
+  });
+
+  it('an event that makes the pipeline fail (not a transient error) is retried a bounded number of times, then dead-lettered', async () => {
+    const bad = session();
+    const [a, b] = [session(), session()];
+    let badAttempts = 0;
+    const { processor, calls } = setup({
+      ingest: async (events) => {
+        if (events.some((e) => e.id === bad.id)) {
+          badAttempts++;
+          // what an upper-case participant id used to cause
+          throw new TypeError("Cannot read properties of undefined (reading 'userId')");
+        }
+      },
+    });
+    const { p, log } = payload(messages([a, bad, b]));
+    await processor.process(p);
+    expect(calls.dlq.flat().map((x) => [x.message.offset, x.code])).toEqual([['101', 'failed-to-apply']]);
+    expect(calls.dlq.flat()[0].reason).toContain('Cannot read properties');
+    expect(badAttempts).toBe(1 + 3); // the chunk, then 3 attempts alone
+    expect(calls.ingested.filter((c) => c.length === 1 && c[0] !== bad.id)).toEqual([[a.id], [b.id]]);
+    expect(log).toMatchObject({ resolved: ['102'], paused: 0 });
+  });
+
+  it.each([
+    ['a lost connection', Object.assign(new Error('connection failure'), { code: '08006' })],
+    ['a deadlock', Object.assign(new Error('deadlock detected'), { code: '40P01' })],
+    ['too many connections', Object.assign(new Error('sorry, too many clients already'), { code: '53300' })],
+    ['a refused socket', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['a pool timeout', new Error('timeout exceeded when trying to connect')],
+  ])('%s is transient: the partition pauses, nothing is dead-lettered', async (_what, error) => {
+    const { processor, calls } = setup({
+      ingest: async () => {
+        throw error;
+      },
+    });
+    const { p, log } = payload(messages([session(), session()]));
+    await processor.process(p);
+    expect(calls.dlq).toEqual([]);
+    expect(log).toMatchObject({ resolved: [], paused: 1 });
+    processor.stop();
   });
 });

@@ -3,6 +3,10 @@ import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import { IngestService } from '../events/ingest.service.js';
+import { backoffMs } from '../common/backoff.js';
+import { withCorrelation } from '../common/logger.js';
+import type { EventSource } from '../eventlog/event-source.js';
+import { isTransient } from '../database/retry.js';
 import { decodeMessage } from './decode.js';
 import { Coalescer } from './coalescer.js';
 import { KafkaClient, type Poison } from './kafka.client.js';
@@ -12,14 +16,61 @@ import { MetricsService } from '../metrics/metrics.service.js';
 interface Valid {
   message: KafkaMessage;
   event: EventEnvelope;
+  source: EventSource;
 }
 
-/** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity violation): a retry cannot help. */
+/** Ingests events with where each came from (the event log keeps topic, partition and offset). */
+const ingestFrom = (ingest: IngestService, items: { event: EventEnvelope; source: EventSource }[]) =>
+  ingest.ingest(
+    items.map((i) => i.event),
+    undefined,
+    new Map(items.map((i) => [i.event.id, i.source])),
+  );
+
+/** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity violation). */
 function isDataError(e: unknown): boolean {
-  const err = e as { code?: unknown; driverError?: { code?: unknown } };
-  const code = err?.driverError?.code ?? err?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
+  return /^2[23]/.test(sqlState(e) ?? '');
 }
+
+function sqlState(e: unknown): string | undefined {
+  const err = e as { code?: unknown; driverError?: { code?: unknown } } | undefined;
+  const code = err?.driverError?.code ?? err?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** SQLSTATE classes that say the database, not the data, is in trouble: connection (08), transaction rollback
+ * (40: serialization, deadlock), insufficient resources (53), operator intervention (57), system error (58),
+ * lock not available (55P03). */
+const TRANSIENT_SQLSTATE = /^(08|40|53|57|58)|^55P03$/;
+const TRANSIENT_SYSCALL = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const TRANSIENT_MESSAGE = /connection|terminat|timeout|timed out|socket|not connected|ECONN|closed|shutting down|too many clients/i;
+
+/**
+ * Trouble a later attempt can get through: the database or the network, not the message. Everything else
+ * (a data error, a bug the message triggers) is retried a few times and then dead-lettered, so that no
+ * message can stall its partition forever.
+ */
+export function isTransientFailure(e: unknown): boolean {
+  if (isTransient(e)) return true;
+  const code = sqlState(e);
+  if (code !== undefined && (TRANSIENT_SQLSTATE.test(code) || TRANSIENT_SYSCALL.has(code))) return true;
+  if (isDataError(e)) return false;
+  const err = e as { name?: unknown; retriable?: unknown; message?: unknown } | undefined;
+  if (typeof err?.name === 'string' && err.name.startsWith('Kafka')) return true;
+  return TRANSIENT_MESSAGE.test(typeof err?.message === 'string' ? err.message : '');
+}
+
+/** Attempts of one event on its own before a failure that is not transient sends it to the dead-letter topic. */
+export const ATTEMPTS_BEFORE_DLQ = 3;
 
 const MAX_PAUSE_MS = 30_000;
 
@@ -39,7 +90,7 @@ export class KafkaBatchProcessor {
   private readonly logger = new Logger('KafkaConsumer');
   private readonly failures = new Map<string, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
-  private readonly coalescer: Coalescer<EventEnvelope>;
+  private readonly coalescer: Coalescer<Valid>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -49,10 +100,14 @@ export class KafkaBatchProcessor {
     private readonly metrics: MetricsService,
   ) {
     // Built even when Kafka is off (then never used): a run always takes at least one submission.
-    this.coalescer = new Coalescer((events) => this.ingest.ingest(events).then(() => undefined), config.kafka?.chunkSize ?? 0);
+    this.coalescer = new Coalescer((items) => ingestFrom(this.ingest, items).then(() => undefined), config.kafka?.chunkSize ?? 0);
   }
 
-  async process(payload: EachBatchPayload): Promise<void> {
+  process(payload: EachBatchPayload): Promise<void> {
+    return withCorrelation('kafka', () => this.processJoined(payload));
+  }
+
+  private async processJoined(payload: EachBatchPayload): Promise<void> {
     this.coalescer.join();
     try {
       // The other partitions of the same fetch join meanwhile, so the first slices are fair too.
@@ -106,7 +161,7 @@ export class KafkaBatchProcessor {
     const poison: Poison[] = [];
     for (const message of chunk) {
       const d = decodeMessage(message.value, type);
-      if (d.ok) valid.push({ message, event: d.event });
+      if (d.ok) valid.push({ message, event: d.event, source: { kind: 'kafka', topic, partition, offset: message.offset } });
       else poison.push({ message, code: d.code, reason: d.reason });
     }
     await this.client.sendToDlq(topic, partition, poison);
@@ -116,33 +171,37 @@ export class KafkaBatchProcessor {
     }
     if (valid.length === 0) return;
     try {
-      await this.coalescer.submit(valid.map((v) => v.event));
+      await this.coalescer.submit(valid);
     } catch (e) {
-      if (!isDataError(e)) throw e;
+      if (isTransientFailure(e)) throw e;
       await this.isolateRejected(topic, partition, valid, e);
     }
   }
 
   /**
-   * The database refused the chunk because of some event's content: apply the events one by one so
-   * the good ones go through and the refused ones go to the dead-letter topic instead of blocking
-   * the partition forever.
+   * The chunk failed for a reason that is not transient (the database refused some event's content, or
+   * an event triggered a failure): apply the events one by one, each at most ATTEMPTS_BEFORE_DLQ times,
+   * so the good ones go through and the failing ones go to the dead-letter topic instead of blocking the
+   * partition forever. A transient failure meanwhile pauses the partition as usual (what was applied is
+   * deduplicated when the chunk comes again).
    */
   private async isolateRejected(topic: string, partition: number, valid: Valid[], cause: unknown): Promise<void> {
     this.logger.warn(
-      `${topic}[${partition}]@${valid[0].message.offset}: ${(cause as Error).message}; applying the chunk one event at a time`,
+      `${topic}[${partition}]@${valid[0].message.offset}: ${(cause as Error)?.message ?? String(cause)}; applying the chunk one event at a time`,
     );
     for (const v of valid) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.ingest.ingest([v.event]);
+          await ingestFrom(this.ingest, [v]);
           break;
         } catch (e) {
-          if (!isDataError(e)) throw e;
-          if (attempt < 2) continue; // a unique violation can be a race with another instance: once more
-          await this.client.sendToDlq(topic, partition, [
-            { message: v.message, code: 'rejected-by-database', reason: (e as Error).message },
-          ]);
+          if (isTransientFailure(e)) throw e;
+          // a unique violation can be a race with another instance, a failure a passing state: a few more tries
+          if (attempt < ATTEMPTS_BEFORE_DLQ) continue;
+          const code = isDataError(e) ? 'rejected-by-database' : 'failed-to-apply';
+          const reason = (e as Error)?.message ?? String(e);
+          this.logger.error(`${topic}[${partition}]@${v.message.offset}: ${code} after ${attempt} attempts (${reason}); sent to the DLQ`);
+          await this.client.sendToDlq(topic, partition, [{ message: v.message, code, reason }]);
           this.metrics.dlqEvents.inc({ topic });
           break;
         }
@@ -160,7 +219,7 @@ export class KafkaBatchProcessor {
     const key = `${topic}:${partition}`;
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
-    const delay = Math.min(MAX_PAUSE_MS, 500 * 2 ** (n - 1));
+    const delay = backoffMs(n, 500, MAX_PAUSE_MS);
     this.logger.error(
       `${topic}[${partition}] offsets ${first}..${last} failed (attempt ${n}): ${(e as Error)?.message ?? String(e)}; partition paused, retry in ${delay} ms`,
     );

@@ -2,7 +2,8 @@ import { EVENT_TYPES, type EventEnvelope } from '../contracts/events.js';
 import { formatProblems, validateEvent } from '../contracts/validation.js';
 
 /** Why a message went to the dead-letter topic; the first word of its `x-dlq-reason` header. */
-export type PoisonCode = 'not-json' | 'not-an-envelope' | 'unknown-type' | 'schema-invalid' | 'topic-mismatch' | 'rejected-by-database';
+export type PoisonCode =
+  'not-json' | 'not-an-envelope' | 'unknown-type' | 'schema-invalid' | 'topic-mismatch' | 'rejected-by-database' | 'failed-to-apply';
 
 export type Decoded = { ok: true; event: EventEnvelope } | { ok: false; code: PoisonCode; reason: string };
 

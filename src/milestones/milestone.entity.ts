@@ -1,8 +1,9 @@
 /** The milestones module's table: each milestone a participant reached, once. */
-import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 @Entity('journey_milestones')
 @Unique('journey_milestones_user_id_milestone_key', ['userId', 'milestone'])
+@Index('journey_milestones_timeline', ['userId', 'occurredAt', 'id'])
 export class MilestoneEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'journey_milestones_pkey' })
   id!: string;
@@ -21,4 +22,8 @@ export class MilestoneEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata!: Record<string, unknown>;
+
+  /** Program time of the cause (the decision time for a manual milestone). */
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
 }

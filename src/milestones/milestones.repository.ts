@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { deleteBatch } from '../database/batched-delete.js';
 import type { RowOf } from '../database/row.js';
 import { MilestoneEntity } from './milestone.entity.js';
 
@@ -8,13 +9,19 @@ export interface MilestoneRow {
   reachedAt: Date;
   triggeredByRule: string;
   metadata: Record<string, unknown>;
+  /** Program time of the cause (the decision time for a manual milestone). */
+  occurredAt: Date;
 }
 const toRow = (r: MilestoneEntity): MilestoneRow => ({
   milestone: r.milestone,
   reachedAt: r.reachedAt,
   triggeredByRule: r.triggeredByRule,
   metadata: r.metadata,
+  occurredAt: r.occurredAt,
 });
+
+/** The key of a participant's milestone in the set insertMany returns. */
+export const milestoneKey = (userId: string, milestone: string) => `${userId}\u0000${milestone}`;
 
 @Injectable()
 export class MilestonesRepository {
@@ -45,15 +52,18 @@ export class MilestonesRepository {
     return out;
   }
 
-  /** Records milestones; those already reached are left as they were. Returns the ones recorded now. */
+  /**
+   * Records milestones; those already reached are left as they were. Returns the ones recorded now.
+   * `at` is the decision time, `occurredAt` the program time of the cause (default: `at`).
+   */
   async insertMany(
     tx: EntityManager,
-    rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number }[],
+    rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number; occurredAt?: number }[],
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const inserted: Pick<RowOf<MilestoneEntity>, 'user_id' | 'milestone'>[] = await tx.query(
-      `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[])
+      `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata, occurred_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::timestamptz[])
        ON CONFLICT (user_id, milestone) DO NOTHING RETURNING user_id, milestone`,
       [
         rows.map((r) => r.userId),
@@ -61,8 +71,14 @@ export class MilestonesRepository {
         rows.map((r) => new Date(r.at).toISOString()),
         rows.map((r) => r.ruleId),
         rows.map((r) => JSON.stringify(r.metadata)),
+        rows.map((r) => new Date(r.occurredAt ?? r.at).toISOString()),
       ],
     );
-    return new Set(inserted.map((r) => `${r.user_id}\u0000${r.milestone}`));
+    return new Set(inserted.map((r) => milestoneKey(r.user_id, r.milestone)));
+  }
+
+  /** Deletes milestones reached before `cutoff` (retention, only when configured); how many. */
+  deleteReachedBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.db.manager, 'journey_milestones', 'id', 'reached_at < $1', [cutoff.toISOString()], limit);
   }
 }

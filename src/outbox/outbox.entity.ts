@@ -4,6 +4,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 @Entity('journey_outbox')
 @Unique('journey_outbox_event_id_key', ['eventId'])
 @Index('journey_outbox_unpublished', ['id'], { where: 'published_at IS NULL' })
+@Index('journey_outbox_timeline', ['userId', 'occurredAt', 'id'])
+@Index('journey_outbox_published', ['publishedAt'], { where: 'published_at IS NOT NULL' })
 export class OutboxEntity {
   /** bigserial: a string, as `pg` returns int8. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'journey_outbox_pkey' })
@@ -26,4 +28,8 @@ export class OutboxEntity {
 
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt!: Date | null;
+
+  /** Program time of the cause. */
+  @Column({ name: 'occurred_at', type: 'timestamptz' })
+  occurredAt!: Date;
 }

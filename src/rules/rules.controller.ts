@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecu
 import type { Request } from 'express';
 import { RULE_SCHEMA } from '../contracts/rule.js';
 import { RequireRole } from '../auth/roles.js';
+import { RuleIdPipe } from '../common/pipes.js';
 import { invalid } from '../common/errors.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { RulesService } from './rules.service.js';
@@ -58,7 +59,7 @@ export class RulesController {
   @ApiOperation({ summary: 'Get a rule by its business id (e.g. mentor_ready_001)' })
   @ApiResponse({ status: 200, schema: RULE_RESPONSE_SCHEMA })
   @ApiResponse(NOT_FOUND)
-  async get(@Param('id') id: string) {
+  async get(@Param('id', RuleIdPipe) id: string) {
     return toRuleResponse(await this.rules.get(id));
   }
 
@@ -84,7 +85,7 @@ export class RulesController {
   @ApiResponse({ status: 200, schema: RULE_WRITE_RESPONSE_SCHEMA })
   @ApiResponse(INVALID)
   @ApiResponse(NOT_FOUND)
-  async update(@Param('id') id: string, @Body() body: unknown, @Req() req: Request) {
+  async update(@Param('id', RuleIdPipe) id: string, @Body() body: unknown, @Req() req: Request) {
     return toRuleWriteResponse(await this.rules.update(id, parseRuleBody(body), by(req)));
   }
 
@@ -94,7 +95,7 @@ export class RulesController {
   @ApiOperation({ summary: 'Delete a rule (flags it set stay as they are)' })
   @ApiResponse({ status: 204 })
   @ApiResponse(NOT_FOUND)
-  async remove(@Param('id') id: string) {
+  async remove(@Param('id', RuleIdPipe) id: string) {
     await this.rules.remove(id);
   }
 
@@ -103,7 +104,7 @@ export class RulesController {
   @ApiOperation({ summary: 'Every version of a rule, oldest first: number, document, who wrote it (the key role) and when' })
   @ApiResponse({ status: 200, schema: RULE_VERSIONS_RESPONSE_SCHEMA })
   @ApiResponse(NOT_FOUND)
-  async versions(@Param('id') id: string) {
+  async versions(@Param('id', RuleIdPipe) id: string) {
     return toVersionsResponse(id, await this.rules.versions(id));
   }
 
@@ -116,7 +117,7 @@ export class RulesController {
   @ApiResponse({ status: 200, schema: RULE_WRITE_RESPONSE_SCHEMA })
   @ApiResponse({ status: 400, description: 'Not a version number, or the old document is no longer valid', schema: PROBLEM_SCHEMA })
   @ApiResponse({ status: 404, description: 'No such rule or version', schema: PROBLEM_SCHEMA })
-  async rollback(@Param('id') id: string, @Param('version') version: string, @Req() req: Request) {
+  async rollback(@Param('id', RuleIdPipe) id: string, @Param('version') version: string, @Req() req: Request) {
     return toRuleWriteResponse(await this.rules.rollback(id, versionNumber(version), by(req)));
   }
 
@@ -126,7 +127,7 @@ export class RulesController {
   @ApiOperation({ summary: 'Activate a rule' })
   @ApiResponse({ status: 200, schema: RULE_RESPONSE_SCHEMA })
   @ApiResponse(NOT_FOUND)
-  async activate(@Param('id') id: string, @Req() req: Request) {
+  async activate(@Param('id', RuleIdPipe) id: string, @Req() req: Request) {
     return toRuleResponse(await this.rules.setActive(id, true, by(req)));
   }
 
@@ -136,7 +137,7 @@ export class RulesController {
   @ApiOperation({ summary: 'Deactivate a rule' })
   @ApiResponse({ status: 200, schema: RULE_RESPONSE_SCHEMA })
   @ApiResponse(NOT_FOUND)
-  async deactivate(@Param('id') id: string, @Req() req: Request) {
+  async deactivate(@Param('id', RuleIdPipe) id: string, @Req() req: Request) {
     return toRuleResponse(await this.rules.setActive(id, false, by(req)));
   }
 }

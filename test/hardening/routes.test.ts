@@ -23,6 +23,7 @@ const WEAKER: Record<string, Exclude<Role, 'admin'>> = {
   'GET /journey/rules/{id}/backfill': 'reader',
   'GET /journey/rules/{id}/explain/{userId}': 'reader',
   'GET /journey/context/{userId}': 'reader',
+  'GET /journey/participants/{userId}/timeline': 'reader',
   'POST /journey/events': 'service',
   'POST /journey/flags/{userId}/evaluate': 'service',
 };

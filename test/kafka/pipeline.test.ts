@@ -140,8 +140,8 @@ describeKafka(`Kafka pipeline (${backend})`, () => {
         { event: JSON.stringify({ ...good, id: randomUUID(), type: 'kintell.session.started' }), code: 'unknown-type' },
         { event: JSON.stringify({ ...good, id: randomUUID(), data: { ...good.data, rating: 9 } }), code: 'schema-invalid' },
         { event: JSON.stringify(ev.score(u, 0.2)), code: 'topic-mismatch' },
-        // passes the schema, refused by PostgreSQL (there is no year 0)
-        { event: JSON.stringify({ ...ev.session(u, `s0-${u}`, 5), timestamp: '0000-01-01T00:00:00Z' }), code: 'rejected-by-database' },
+        // there is no year 0 in PostgreSQL: refused by the contract (issue J.4; it used to reach the database)
+        { event: JSON.stringify({ ...ev.session(u, `s0-${u}`, 5), timestamp: '0000-01-01T00:00:00Z' }), code: 'schema-invalid' },
       ];
       await produceEvents(producer, prefix, [
         ...poison.map(({ event }) => ({ event, type: 'kintell.session.completed', key: u })),
