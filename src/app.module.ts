@@ -16,6 +16,7 @@ import { EventsModule } from './events/events.module.js';
 import { FlagsModule } from './flags/flags.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
+import { ManualFlagsModule } from './manual-flags/manual-flags.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MilestonesModule } from './milestones/milestones.module.js';
 import { RetentionModule } from './retention/retention.module.js';
@@ -61,6 +62,7 @@ export class AppModule implements NestModule {
         SchedulerModule,
         RetentionModule,
         TimelineModule,
+        ManualFlagsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -108,7 +108,7 @@ export class EvaluationService {
       const matched = Object.fromEntries(p.matchedRules.map((id) => [id, true]));
       const state = { matched, flags: flagStates.get(userId) ?? {}, milestones: reached.get(userId) ?? new Set<string>() };
       const decision = this.engine.evaluate(ruleSet, p.context, state, opts.now);
-      fired.push(...decision.triggeredRules.filter((id) => !matched[id]));
+      fired.push(...decision.triggeredRules.filter((id) => matched[id] !== true));
       decisions.push(decision);
     }
     if (!opts.dryRun) {

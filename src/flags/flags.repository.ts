@@ -82,7 +82,7 @@ export class FlagsRepository {
       [userIds],
     );
     for (const r of rows) {
-      const flags = out.get(r.user_id) ?? {};
+      const flags = out.get(r.user_id) ?? (Object.create(null) as Record<string, FlagState>);
       flags[r.flag] = {
         value: r.value,
         setByRule: r.set_by_rule,
@@ -115,6 +115,12 @@ export class FlagsRepository {
         cur.map((c) => iso(c.expiresAt)),
       ],
     );
+    await this.insertHistory(tx, changes);
+  }
+
+  /** History rows alone: a change whose flag row is written otherwise (or removed, a manual flag handed back). */
+  async insertHistory(tx: EntityManager, changes: FlagWrite[]): Promise<void> {
+    if (changes.length === 0) return;
     await tx.query(
       `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation,
          changed_at, occurred_at, trigger, caused_by_events)
@@ -152,5 +158,25 @@ export class FlagsRepository {
   /** Deletes history rows decided before `cutoff` (retention, only when configured); how many. */
   deleteHistoryBefore(cutoff: Date, limit: number): Promise<number> {
     return deleteBatch(this.db.manager, 'journey_flag_history', 'id', 'changed_at < $1', [cutoff.toISOString()], limit);
+  }
+
+  /** Removes a flag set by hand (the rules decide it again); the row removed, if it was manual. */
+  async removeManual(tx: EntityManager, userId: string, flag: string): Promise<FlagRow | undefined> {
+    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await tx.query(
+      `WITH d AS (DELETE FROM journey_flags WHERE user_id = $1 AND flag = $2 AND set_by_rule = 'manual'
+         RETURNING flag, value, set_by_rule, set_at, expires_at) SELECT * FROM d`,
+      [userId, flag],
+    );
+    const r = rows[0];
+    return r && { flag: r.flag, value: r.value, setByRule: r.set_by_rule, setAt: r.set_at, expiresAt: r.expires_at };
+  }
+
+  async findOne(tx: EntityManager, userId: string, flag: string): Promise<FlagRow | undefined> {
+    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await tx.query(
+      `SELECT flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = $1 AND flag = $2`,
+      [userId, flag],
+    );
+    const r = rows[0];
+    return r && { flag: r.flag, value: r.value, setByRule: r.set_by_rule, setAt: r.set_at, expiresAt: r.expires_at };
   }
 }
