@@ -3,6 +3,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 @Entity('journey_flags')
 @Unique('journey_flags_user_id_flag_key', ['userId', 'flag'])
+// Who holds a flag: one flag and value's holders in participant order.
+@Index('journey_flags_holders', ['flag', 'value', 'userId'])
 export class FlagEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'journey_flags_pkey' })
   id!: string;

@@ -5,6 +5,7 @@
 import { jest } from '@jest/globals';
 import { createDataSource } from '../../src/database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/database/embedded.js';
+import { ENTITIES } from '../../src/entities.js';
 import { backend, freshDatabase, TEST_PG_URL } from '../support/app.js';
 
 jest.setTimeout(120_000);
@@ -20,7 +21,7 @@ describe(`entities match the migrations (${backend})`, () => {
   it('a migration generated from the entities would be empty', async () => {
     if (TEST_PG_URL) database = await freshDatabase();
     else embedded = await startEmbeddedPostgres(null);
-    const ds = createDataSource({ url: database?.url ?? embedded!.url, embedded: !database });
+    const ds = createDataSource({ url: database?.url ?? embedded!.url, embedded: !database, entities: ENTITIES });
     await ds.initialize();
     try {
       await ds.runMigrations({ transaction: 'each' });
