@@ -2,6 +2,55 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, lowest first: a folder imports only from its own layer or below, never
+ * upward. The engine is pure: it imports contracts and nothing else (no Nest, no database, no Kafka).
+ */
+const LAYERS = [
+  ['contracts', 'config'],
+  ['engine', 'common'],
+  ['auth', 'database', 'metrics', 'outbox', 'health', 'eventlog'],
+  ['rules', 'context', 'flags', 'milestones'],
+  ['evaluation', 'timeline'],
+  ['events', 'backfill', 'scheduler', 'manual-flags'],
+  ['kafka', 'retention'],
+  ['cli'],
+];
+/** @param {number} from */
+const folders = (from) => LAYERS.slice(from).flat();
+/** @param {string[]} names */
+const importsOf = (names) => `^\\.\\./(${names.join('|')})/`;
+const layering = LAYERS.flatMap((layer, i) =>
+  layer.map((folder) => {
+    const above = folders(i + 1);
+    const forbidden = folder === 'engine' ? LAYERS.flat().filter((f) => f !== 'contracts' && f !== 'engine') : above;
+    return {
+      files: [`src/${folder}/**/*.ts`],
+      ignores: ['**/*.spec.ts'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              ...(forbidden.length
+                ? [{ regex: importsOf(forbidden), message: `src/${folder} is below these folders: it must not import them (layering)` }]
+                : []),
+              ...(folder === 'engine'
+                ? [
+                    {
+                      regex: '^(@nestjs/|typeorm$|pg$|kafkajs$|@electric-sql/)',
+                      message: 'the engine is plain TypeScript: no Nest, no database, no Kafka',
+                    },
+                  ]
+                : []),
+            ],
+          },
+        ],
+      },
+    };
+  }),
+);
+
 export default tseslint.config(
   {
     ignores: [
@@ -20,7 +69,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.mjs', 'bin/*.js', 'bench/service/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.mjs', 'bin/*.js', 'bench/service/*.mjs', 'scripts/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -46,5 +95,6 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  ...layering,
   prettier,
 );

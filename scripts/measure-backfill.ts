@@ -1,6 +1,9 @@
 /**
  * A quick measurement, not a benchmark: how long the backfill of one new rule takes over N participants.
- *   npm run build && npx tsx scripts/measure-backfill.ts [participants=100000] [batch=1000]
+ *   npm run build && npx tsx scripts/measure-backfill.ts [participants=100000] [batch=1000] [rules=0]
+ * `rules`: that many of the engine benchmark's generated rules (ordinary size: 1–4 conditions,
+ * some nested) are put in place first (their own walk gives everyone its flags, timed apart), so the
+ * measured backfill evaluates each participant against them all.
  * On the embedded PGlite (in memory) by default; with DATABASE_URL set, on that PostgreSQL database
  * (use an empty one: the script writes participants into it). It runs the compiled service from dist/:
  * Nest needs the decorator metadata that tsc emits and tsx does not.
@@ -16,6 +19,7 @@ const { RulesService } = await dist<typeof import('../src/rules/rules.service.js
 
 const participants = Number(process.argv[2] ?? 100_000);
 const batch = process.argv[3] ?? '1000';
+const ruleCount = Number(process.argv[4] ?? 0);
 
 const app = await createApp(
   loadConfig({
@@ -37,7 +41,7 @@ const settled = async (ruleIds: string[]) => {
     await new Promise((r) => setTimeout(r, 100));
   }
 };
-// The default rules are backfilled (over nobody) at start-up: let that finish first.
+// The default rules are backfilled over nobody at start-up: let that finish first.
 await settled((await app.get(RulesService).list()).filter((r) => r.active).map((r) => r.doc.id));
 
 // The population: every participant with an enrollment, half of them with two language sessions.
@@ -62,6 +66,16 @@ await db.query(
 );
 console.log(`population: ${participants} participants in ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
+if (ruleCount > 0) {
+  // The rule set in place first: one walk gives everyone its flags (not what is measured).
+  t = Date.now();
+  const { generateRules } = await import('../bench/engine/generate.js');
+  const docs = generateRules(ruleCount, Date.now());
+  for (const doc of docs) await app.get(RulesService).create(doc, 'admin');
+  await settled(docs.map((d) => d.id));
+  console.log(`${ruleCount} rules in place, everyone evaluated against them in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+}
+
 t = Date.now();
 await app.get(RulesService).create(
   {
@@ -81,6 +95,6 @@ const [b] = await settled(['measure_backfill']);
 const seconds = (Date.now() - t) / 1000;
 const [{ n }]: { n: number }[] = await db.query(`SELECT count(*)::int AS n FROM journey_flags WHERE flag = 'measured' AND value`);
 console.log(
-  `backfill: ${b!.status}, ${b!.processed}/${b!.total} participants in ${seconds.toFixed(1)} s (${Math.round(b!.processed / seconds)}/s, batch ${batch}); ${n} flags set`,
+  `backfill: ${b!.status}, ${b!.processed}/${b!.total} participants in ${seconds.toFixed(1)} s (${Math.round(b!.processed / seconds)}/s, batch ${batch}, ${ruleCount} more rules); ${n} flags set`,
 );
 await app.close();

@@ -2,25 +2,30 @@ import { CacheModule } from '@nestjs/cache-manager';
 import { createKeyv } from '@keyv/redis';
 import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { RateLimitMiddleware } from './auth/rate-limit.js';
 import { BackfillModule } from './backfill/backfill.module.js';
+import { ClockModule } from './common/clock.js';
 import { GlobalExceptionFilter } from './common/exception.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { ContextModule } from './context/context.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ENTITIES } from './entities.js';
 import { EvaluationModule } from './evaluation/evaluation.module.js';
 import { EventsModule } from './events/events.module.js';
 import { FlagsModule } from './flags/flags.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
+import { ManualFlagsModule } from './manual-flags/manual-flags.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MilestonesModule } from './milestones/milestones.module.js';
+import { RetentionModule } from './retention/retention.module.js';
+import { TimelineModule } from './timeline/timeline.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { loggerOptions } from './common/logger.js';
+import { RequestLoggerModule } from './common/request-logger.js';
 
 @Global()
 @Module({})
@@ -37,14 +42,15 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         ConfigModule.of(config),
-        LoggerModule.forRoot(loggerOptions(config, logStream)),
+        ClockModule,
+        RequestLoggerModule.forRoot(loggerOptions(config, logStream)),
         // With Redis the caches are shared: a rule change on one instance is seen by every instance at once.
         CacheModule.register({
           isGlobal: true,
           ...(config.redisUrl ? { stores: [createKeyv(config.redisUrl, { namespace: config.cacheNamespace })] } : {}),
         }),
         MetricsModule.register({ public: config.metricsPublic }),
-        DatabaseModule,
+        DatabaseModule.forRoot(ENTITIES),
         RulesModule,
         ContextModule,
         FlagsModule,
@@ -55,6 +61,9 @@ export class AppModule implements NestModule {
         KafkaModule,
         HealthModule,
         SchedulerModule,
+        RetentionModule,
+        TimelineModule,
+        ManualFlagsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

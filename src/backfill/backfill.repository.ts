@@ -1,37 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { deleteBatch } from '../database/batched-delete.js';
+import type { RowOf } from '../database/row.js';
+import { BackfillEntity, type BackfillStatus } from './backfill.entity.js';
 
-export type BackfillStatus = 'running' | 'completed' | 'failed';
+export type { BackfillStatus };
 
-export interface Backfill {
-  ruleId: string;
-  status: BackfillStatus;
-  /** Incremented by every restart and resumption: a batch of an older run never writes over a newer one. */
-  run: number;
-  ruleVersion: number | null;
-  processed: number;
-  total: number;
-  /** The last participant id done (keyset order); null before the first batch. */
-  cursor: string | null;
-  startedAt: Date;
-  finishedAt: Date | null;
-  error: string | null;
-}
+/** A backfill's progress, as the service sees it (the API maps it in backfill.dto.ts). */
+export type Backfill = BackfillEntity;
 
-interface BackfillRow {
-  rule_id: string;
-  status: BackfillStatus;
-  run: number;
-  rule_version: number | null;
-  processed: number;
-  total: number;
-  cursor: string | null;
-  started_at: Date;
-  finished_at: Date | null;
-  error: string | null;
-}
+type BackfillRow = RowOf<BackfillEntity>;
 
-const COLUMNS = 'rule_id, status, run, rule_version, processed, total, cursor, started_at, finished_at, error';
+const COLUMNS = 'rule_id, status, run, rule_version, processed, total, cursor, attempts, started_at, finished_at, error';
 
 const toBackfill = (r: BackfillRow): Backfill => ({
   ruleId: r.rule_id,
@@ -41,33 +21,32 @@ const toBackfill = (r: BackfillRow): Backfill => ({
   processed: r.processed,
   total: r.total,
   cursor: r.cursor,
+  attempts: r.attempts,
   startedAt: r.started_at,
   finishedAt: r.finished_at,
   error: r.error,
 });
 
-/** Backfill progress (rule_backfills), and the participants walked in keyset order. */
+/** Backfill progress (rule_backfills). */
 @Injectable()
 export class BackfillRepository {
   constructor(private readonly db: DataSource) {}
 
   async findByRule(ruleId: string): Promise<Backfill | undefined> {
-    const rows: BackfillRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rule_backfills WHERE rule_id = $1`, [ruleId]);
-    return rows[0] && toBackfill(rows[0]);
+    return (await this.db.getRepository(BackfillEntity).findOneBy({ ruleId })) ?? undefined;
   }
 
   async findRunning(): Promise<Backfill[]> {
-    const rows: BackfillRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rule_backfills WHERE status = 'running' ORDER BY started_at`);
-    return rows.map(toBackfill);
+    return this.db.getRepository(BackfillEntity).find({ where: { status: 'running' }, order: { startedAt: 'ASC' } });
   }
 
   /** Starts (or restarts from the beginning) the backfill of a rule. */
   async restart(ruleId: string, ruleVersion: number, total: number): Promise<Backfill> {
     const rows: BackfillRow[] = await this.db.query(
-      `INSERT INTO rule_backfills (rule_id, status, run, rule_version, processed, total, cursor, started_at)
-       VALUES ($1, 'running', 1, $2, 0, $3, NULL, clock_timestamp())
+      `INSERT INTO rule_backfills (rule_id, status, run, rule_version, processed, total, cursor, attempts, started_at)
+       VALUES ($1, 'running', 1, $2, 0, $3, NULL, 1, clock_timestamp())
        ON CONFLICT (rule_id) DO UPDATE SET status = 'running', run = rule_backfills.run + 1, rule_version = EXCLUDED.rule_version,
-         processed = 0, total = EXCLUDED.total, cursor = NULL, started_at = EXCLUDED.started_at, finished_at = NULL, error = NULL
+         processed = 0, total = EXCLUDED.total, cursor = NULL, attempts = 1, started_at = EXCLUDED.started_at, finished_at = NULL, error = NULL
        RETURNING ${COLUMNS}`,
       [ruleId, ruleVersion, total],
     );
@@ -75,12 +54,13 @@ export class BackfillRepository {
   }
 
   /**
-   * Takes over a running backfill to resume it: a new run number, same cursor and progress. Another
-   * instance still walking the old run stops at its next batch, so two never walk one backfill.
+   * Takes over a running backfill to resume it: a new run number and one more attempt, same cursor
+   * and progress. Another instance still walking the old run stops at its next batch, so two never
+   * walk one backfill.
    */
   async claim(ruleId: string): Promise<Backfill | undefined> {
     const rows: BackfillRow[] = await this.db.query(
-      `WITH u AS (UPDATE rule_backfills SET run = run + 1 WHERE rule_id = $1 AND status = 'running' RETURNING ${COLUMNS}) SELECT * FROM u`,
+      `WITH u AS (UPDATE rule_backfills SET run = run + 1, attempts = attempts + 1 WHERE rule_id = $1 AND status = 'running' RETURNING ${COLUMNS}) SELECT * FROM u`,
       [ruleId],
     );
     return rows[0] && toBackfill(rows[0]);
@@ -100,7 +80,7 @@ export class BackfillRepository {
     const rows: { rule_id: string }[] = await tx.query(
       // In a WITH: TypeORM answers a bare UPDATE with [rows, count], a SELECT with the rows.
       `WITH u AS (
-         UPDATE rule_backfills b SET cursor = $3, processed = b.processed + $4, total = GREATEST(b.total, b.processed + $4),
+         UPDATE rule_backfills b SET cursor = $3, processed = b.processed + $4, total = GREATEST(b.total, b.processed + $4), attempts = 1,
            status = CASE WHEN $5 THEN 'completed' ELSE b.status END, finished_at = CASE WHEN $5 THEN clock_timestamp() END
          FROM unnest($1::text[], $2::int[]) AS x(rule_id, run)
          WHERE b.rule_id = x.rule_id AND b.run = x.run AND b.status = 'running' RETURNING b.rule_id
@@ -108,6 +88,15 @@ export class BackfillRepository {
       [runs.map((r) => r.ruleId), runs.map((r) => r.run), cursor, done, finished],
     );
     return new Set(rows.map((r) => r.rule_id));
+  }
+
+  /** A walk paused cleanly (shutdown): its attempt does not count against the backfill. */
+  async pause(runs: { ruleId: string; run: number }[]): Promise<void> {
+    await this.db.query(
+      `UPDATE rule_backfills b SET attempts = 0 FROM unnest($1::text[], $2::int[]) AS x(rule_id, run)
+       WHERE b.rule_id = x.rule_id AND b.run = x.run AND b.status = 'running'`,
+      [runs.map((r) => r.ruleId), runs.map((r) => r.run)],
+    );
   }
 
   /** Ends a running backfill with an error (a failure, or a cancellation); `run` omitted: whichever run is current. */
@@ -119,30 +108,15 @@ export class BackfillRepository {
     );
   }
 
-  async countParticipants(): Promise<number> {
-    const [{ n }]: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM participants`);
-    return Number(n);
-  }
-
-  /** The next participant ids after `after`, in id order, without locking (a read-only walk). */
-  async participantIdsAfter(after: string | null, limit: number): Promise<string[]> {
-    const rows: { user_id: string }[] =
-      after === null
-        ? await this.db.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1`, [limit])
-        : await this.db.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2`, [after, limit]);
-    return rows.map((r) => r.user_id);
-  }
-
-  /**
-   * The next participant ids after `after`, locked until the batch commits. It waits for a row an ingest
-   * holds rather than skipping it: that ingest may have decided with the rules from before the change,
-   * and a skipped participant would miss the new rule until their next event.
-   */
-  async lockIdsAfter(tx: EntityManager, after: string | null, limit: number): Promise<string[]> {
-    const rows: { user_id: string }[] =
-      after === null
-        ? await tx.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1 FOR UPDATE`, [limit])
-        : await tx.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2 FOR UPDATE`, [after, limit]);
-    return rows.map((r) => r.user_id);
+  /** Deletes backfills that finished (completed or failed) before `cutoff` (retention); how many. */
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(
+      this.db.manager,
+      'rule_backfills',
+      'rule_id',
+      `status <> 'running' AND finished_at < $1`,
+      [cutoff.toISOString()],
+      limit,
+    );
   }
 }

@@ -2,8 +2,11 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type { Subscription } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ContextRepository } from '../context/context.repository.js';
 import { notFound } from '../common/errors.js';
-import { withRetry } from '../database/retry.js';
+import { withCorrelation } from '../common/logger.js';
+import { isTransient, withRetry } from '../database/retry.js';
+import type { RuleSet } from '../engine/evaluate.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
 import { RulesService, type RuleChange } from '../rules/rules.service.js';
 import { BackfillRepository, type Backfill } from './backfill.repository.js';
@@ -11,6 +14,32 @@ import { BackfillRepository, type Backfill } from './backfill.repository.js';
 type Job = { ruleId: string; action: 'start' | 'resume' } | { ruleId: string; action: 'cancel'; reason: string };
 
 const PROGRESS_LOG_MS = 2000;
+
+/**
+ * A batch failing this many times in a row (an error each time), or a walk the process died in
+ * this many times at one cursor (uncatchable, e.g. its heap exhausted), ends the backfill `failed`.
+ */
+export const MAX_ATTEMPTS = 3;
+
+/**
+ * Participants × bytes of the active rules' conditions a batch may evaluate. A participant's
+ * evaluation state and explanations grow with the rules' conditions, so the batch shrinks as the
+ * rules grow: 200 ordinary rules (~100 KB, the benchmark's) keep full batches of 1,000; a rule of
+ * 836 KB gets batches of ~120, whose explanations stay within a few hundred MB even uncompacted.
+ */
+export const BATCH_COST_BUDGET = 100_000_000;
+
+const conditionBytes = new WeakMap<RuleSet, number>();
+
+/** Participants per batch for this rule set: the configured size, less for costly rules, at least one. */
+export function batchSizeFor(ruleSet: RuleSet, configured: number): number {
+  let bytes = conditionBytes.get(ruleSet);
+  if (bytes === undefined) {
+    bytes = ruleSet.rules.reduce((sum, r) => sum + JSON.stringify(r.doc.conditions).length, 0);
+    conditionBytes.set(ruleSet, bytes);
+  }
+  return Math.max(1, Math.min(configured, Math.floor(BATCH_COST_BUDGET / Math.max(bytes, 1))));
+}
 
 /**
  * When a rule is created, activated or changed, every known participant is re-evaluated with the
@@ -40,6 +69,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
   constructor(
     private readonly db: DataSource,
     private readonly repo: BackfillRepository,
+    private readonly participants: ContextRepository,
     private readonly rules: RulesService,
     private readonly evaluation: EvaluationService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -91,7 +121,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
 
   private kick(): void {
     if (this.worker || this.closing || this.queue.size === 0) return;
-    this.worker = this.drain().finally(() => {
+    this.worker = withCorrelation('backfill', () => this.drain()).finally(() => {
       this.worker = undefined;
       this.kick();
     });
@@ -136,7 +166,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
     // A change to an inactive rule changes no participant.
     const ids = ruleIds.filter((id) => active.has(id));
     if (ids.length === 0) return;
-    const total = await this.repo.countParticipants();
+    const total = await this.participants.countParticipants(this.db.manager);
     const runs: Backfill[] = [];
     for (const id of ids) runs.push(await this.repo.restart(id, active.get(id)!.version, total));
     this.logger.log(
@@ -149,7 +179,15 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
     const rows: Backfill[] = [];
     for (const id of ruleIds) {
       const b = await this.repo.claim(id);
-      if (b) rows.push(b);
+      if (!b) continue;
+      if (b.attempts > MAX_ATTEMPTS) {
+        // Each earlier start died in this walk without committing a batch: resuming would crash-loop the service.
+        const reason = `quarantined: the service stopped ${b.attempts - 1} times in a row while backfilling after participant ${b.cursor ?? '(the first)'}, without finishing a batch (out of memory?); change or re-activate the rule to try again`;
+        this.logger.error(`backfill of ${id}: ${reason}`);
+        await this.repo.fail(id, reason, b.run);
+        continue;
+      }
+      rows.push(b);
     }
     // Runs interrupted together stopped at the same cursor: one walk each per cursor.
     const byCursor = new Map<string | null, Backfill[]>();
@@ -162,7 +200,6 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
 
   /** One pass over the participants after the runs' common cursor, advancing them all batch by batch. */
   private async walk(runs: Backfill[]): Promise<void> {
-    const size = this.config.backfillBatchSize;
     const started = Date.now();
     const total = Math.max(...runs.map((b) => b.total));
     let { cursor, processed } = runs[0];
@@ -172,6 +209,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
     const name = () => members.map((b) => b.ruleId).join(', ');
     for (;;) {
       if (this.closing) {
+        await this.repo.pause(members);
         this.logger.log(`backfill of ${name()} paused by shutdown at ${processed}/${total}; it resumes at the next start`);
         return;
       }
@@ -186,17 +224,29 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
       members = members.filter((m) => !this.leaving.has(m.ruleId));
       if (members.length === 0) return;
       const current = members;
-      const batch = await withRetry(
+      const size = batchSizeFor(ruleSet, this.config.backfillBatchSize);
+      const batch = await this.attempt(
         () =>
-          this.db.transaction(async (tx) => {
-            const ids = await this.repo.lockIdsAfter(tx, cursor, size);
-            if (ids.length > 0) await this.evaluation.evaluateUsers(tx, ids, { now: Date.now(), ruleSet });
-            const last = ids[ids.length - 1] ?? cursor;
-            const still = await this.repo.advance(tx, current, last, ids.length, ids.length < size);
-            return { ids, still };
-          }),
-        this.logger,
+          withRetry(
+            () =>
+              this.db.transaction(async (tx) => {
+                // Waits for a row an ingest holds rather than skipping it: that ingest may have decided with
+                // the rules from before the change, and a skipped participant would miss the new rule.
+                const ids = await this.participants.idsAfter(tx, cursor, size, 'wait');
+                if (ids.length > 0) await this.evaluation.evaluateUsers(tx, ids, { now: Date.now(), ruleSet });
+                const last = ids[ids.length - 1] ?? cursor;
+                const still = await this.repo.advance(tx, current, last, ids.length, ids.length < size);
+                return { ids, still };
+              }),
+            this.logger,
+          ),
+        cursor,
       );
+      if ('failed' in batch) {
+        for (const b of members) await this.repo.fail(b.ruleId, batch.failed, b.run);
+        this.logger.error(`backfill of ${name()} ${batch.failed}`);
+        return;
+      }
       // A run restarted elsewhere (another instance) owns its row now.
       members = members.filter((m) => batch.still.has(m.ruleId));
       processed += batch.ids.length;
@@ -215,6 +265,24 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
         logged = now;
         const pct = total ? Math.min(100, Math.round((100 * processed) / total)) : 100;
         this.logger.log(`backfill of ${name()}: ${processed}/${total} (${pct}%) after ${((now - started) / 1000).toFixed(1)} s`);
+      }
+    }
+  }
+
+  /**
+   * Runs a batch, again after an error that is not transient (those `withRetry` handles) up to
+   * MAX_ATTEMPTS times in all; answers the failure's reason when every attempt failed.
+   */
+  private async attempt<T extends object>(batch: () => Promise<T>, cursor: string | null): Promise<T | { failed: string }> {
+    for (let i = 1; ; i++) {
+      try {
+        return await batch();
+      } catch (e) {
+        const message = (e as Error).message;
+        if (i >= MAX_ATTEMPTS || isTransient(e))
+          return { failed: `failed after ${i} attempts at the batch after participant ${cursor ?? '(the first)'}: ${message}` };
+        this.logger.warn(`backfill batch after ${cursor ?? '(the first)'} failed (${message}); attempt ${i + 1} of ${MAX_ATTEMPTS}`);
+        await new Promise((r) => setTimeout(r, 100 * 2 ** (i - 1)));
       }
     }
   }

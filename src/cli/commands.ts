@@ -10,7 +10,18 @@ import type { Problem } from '../contracts/validation.js';
 import { checkRuleFiles, listRuleFiles, type LocatedProblem, type RuleFile } from '../rules/rule-files.js';
 import { ApiError, type JourneyClient } from './client.js';
 import { paint, plural, type Output } from './output.js';
-import { canonical, changeCount, documentOf, hunks, lineDiff, plan, toYaml, updateBody, type LocalRule, type Plan } from './plan.js';
+import {
+  canonical,
+  changeCount,
+  changes,
+  documentOf,
+  plan,
+  toYaml,
+  updateBody,
+  type LocalRule,
+  type Plan,
+  type Change as RuleChange,
+} from './plan.js';
 
 export interface Context {
   o: Output;
@@ -96,32 +107,27 @@ async function remoteRules(client: JourneyClient): Promise<RuleDocument[]> {
   return rules.map(documentOf);
 }
 
-function diffText(before: string, after: string): string[] {
-  return hunks(lineDiff(before, after)).map((l) => (l === null ? '    …' : `    ${l.op} ${l.text}`));
+const show = (v: unknown) => JSON.stringify(v);
+
+/** One line per change: `priority: 10 → 12`, `+ conditions[2]: {…}`, `- description: "…"`. */
+function changeLine(c: RuleChange): string {
+  if (c.before === undefined) return `+ ${c.path}: ${show(c.after)}`;
+  if (c.after === undefined) return `- ${c.path}: ${show(c.before)}`;
+  return `~ ${c.path}: ${show(c.before)} → ${show(c.after)}`;
 }
 
 function printPlan(ctx: Context, p: Plan): void {
   const { o } = ctx;
-  const line = (text: string) =>
-    o.out(
-      text.startsWith('    +')
-        ? paint(o, 'green', text)
-        : text.startsWith('    -')
-          ? paint(o, 'red', text)
-          : text.startsWith('    …')
-            ? paint(o, 'gray', text)
-            : text,
-    );
   for (const c of p.create) {
     o.out(paint(o, 'green', `+ create ${c.rule.id}`) + paint(o, 'gray', ` (${c.file})`));
-    diffText('', toYaml(c.rule)).forEach(line);
+    for (const l of toYaml(c.rule).replace(/\n$/, '').split('\n')) o.out(paint(o, 'green', `    + ${l}`));
   }
   for (const u of p.update) {
     o.out(paint(o, 'yellow', `~ update ${u.local.rule.id}`) + paint(o, 'gray', ` (${u.local.file})`));
-    diffText(
-      toYaml({ ...u.remote, active: u.remote.active ?? true }),
-      toYaml({ ...u.local.rule, active: u.local.rule.active ?? true }),
-    ).forEach(line);
+    for (const c of changes(u.remote, u.local.rule)) {
+      const text = `    ${changeLine(c)}`;
+      o.out(c.before === undefined ? paint(o, 'green', text) : c.after === undefined ? paint(o, 'red', text) : text);
+    }
   }
   for (const d of p.deactivate) o.out(paint(o, 'red', `- deactivate ${d.id}`) + paint(o, 'gray', ' (not in the folder)'));
   for (const k of p.kept) o.out(paint(o, 'gray', `  keep ${k.id}: active on the server, not in the folder (--prune deactivates it)`));
@@ -133,16 +139,7 @@ function printPlan(ctx: Context, p: Plan): void {
 function planJson(p: Plan) {
   return {
     create: p.create.map((c) => ({ id: c.rule.id, file: c.file })),
-    update: p.update.map((u) => ({
-      id: u.local.rule.id,
-      file: u.local.file,
-      diff: lineDiff(
-        toYaml({ ...u.remote, active: u.remote.active ?? true }),
-        toYaml({ ...u.local.rule, active: u.local.rule.active ?? true }),
-      )
-        .map((l) => `${l.op}${l.text}`)
-        .join('\n'),
-    })),
+    update: p.update.map((u) => ({ id: u.local.rule.id, file: u.local.file, changes: changes(u.remote, u.local.rule) })),
     deactivate: p.deactivate.map((d) => d.id),
     kept: p.kept.map((k) => k.id),
     unchanged: p.unchanged,
@@ -167,6 +164,22 @@ async function confirm(ctx: Context, question: string): Promise<boolean> {
   }
 }
 
+/**
+ * Fails unless the key may change rules, before any plan is printed or confirmed. The API has no
+ * "who am I", so this asks for an admin-only route that writes nothing (a preview) with an invalid
+ * rule: 400 means the key was good enough to reach validation.
+ */
+async function checkAdmin(client: JourneyClient): Promise<void> {
+  try {
+    await client.post('journey/rules/preview', {});
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 400) return;
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403))
+      throw new ApiError(`apply needs an admin key (${e.message.replace(/^POST \S+: /, '')}); nothing was changed`, e.status);
+    throw e;
+  }
+}
+
 export async function apply(ctx: Context, folder: string, { yes, prune }: { yes: boolean; prune: boolean }): Promise<number> {
   const { o } = ctx;
   const local = readFolder(ctx, folder);
@@ -174,6 +187,7 @@ export async function apply(ctx: Context, folder: string, { yes, prune }: { yes:
   const client = ctx.client();
   const p = plan(local, await remoteRules(client), prune);
   const n = changeCount(p);
+  if (n > 0) await checkAdmin(client);
   if (!ctx.json) printPlan(ctx, p);
   if (n === 0) {
     if (ctx.json) o.json({ created: [], updated: [], deactivated: [], warnings: [] });
@@ -326,7 +340,7 @@ export async function evaluate(ctx: Context, userId: string, opts: { dryRun: boo
 /** An explain answer's condition, as the server's engine writes it. */
 type Trace = ConditionTrace;
 
-const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+const showValue = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 export async function explain(ctx: Context, ruleId: string, userId: string, asOf?: string): Promise<number> {
   const { o } = ctx;
@@ -349,8 +363,10 @@ export async function explain(ctx: Context, ruleId: string, userId: string, asOf
   const walk = (t: Trace, depth: number) => {
     const mark = t.result ? paint(o, 'green', '✓') : paint(o, 'red', '✗');
     const what = [t.type, t.entity && t.field ? `${t.entity}.${t.field}` : t.entity].filter(Boolean).join(' ');
-    const detail = t.conditions ? `${show(t.expected)}` : `${show(t.actual)} (expected ${show(t.expected)})`;
-    const extra = [t.needs ? `needs ${t.needs}` : '', t.becomesTrueAt ? `true from ${t.becomesTrueAt}` : ''].filter(Boolean).join('; ');
+    const detail = t.conditions ? `${showValue(t.expected)}` : `${showValue(t.actual)} (expected ${showValue(t.expected)})`;
+    const extra = [t.note ?? '', t.needs ? `needs ${t.needs}` : '', t.becomesTrueAt ? `true from ${t.becomesTrueAt}` : '']
+      .filter(Boolean)
+      .join('; ');
     o.out(`${'  '.repeat(depth)}${mark} ${paint(o, 'gray', t.path)} ${what}: ${detail}${extra ? paint(o, 'yellow', ` — ${extra}`) : ''}`);
     for (const k of t.conditions ?? []) walk(k, depth + 1);
   };

@@ -6,7 +6,7 @@
  * configuration in config.ts): JOURNEY_URL, JOURNEY_API_KEY, NO_COLOR / FORCE_COLOR.
  */
 import { parseArgs } from 'node:util';
-import { JourneyClient } from './client.js';
+import { ApiError, JourneyClient } from './client.js';
 import * as commands from './commands.js';
 import { EXIT, type Context } from './commands.js';
 import { createOutput } from './output.js';
@@ -46,6 +46,23 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+/** The engine's URL from --url or JOURNEY_URL; a clear one-line error (ApiError) when it cannot be one. */
+export function engineUrl(flag: string | undefined, env: string | undefined): string {
+  const [given, from] = flag !== undefined ? [flag, '--url'] : env !== undefined ? [env, 'JOURNEY_URL'] : [DEFAULT_URL, 'the default'];
+  if (given.trim() === '') throw new ApiError(`${from} is empty: give the engine's URL, e.g. ${DEFAULT_URL}`);
+  let url: URL | undefined;
+  try {
+    url = new URL(given);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    const fix = /^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? '' : `: write it with its scheme, e.g. http://${given}`;
+    throw new ApiError(`${from} ${JSON.stringify(given)} is not an http(s) URL${fix}`);
+  }
+  return given;
+}
+
 export interface Io {
   argv: string[];
   env: Readonly<Record<string, string | undefined>>;
@@ -73,7 +90,7 @@ export async function run(io: Io): Promise<number> {
   const ctx: Context = {
     o,
     json: v.json,
-    client: () => new JourneyClient(v.url ?? io.env.JOURNEY_URL ?? DEFAULT_URL, v.key ?? io.env.JOURNEY_API_KEY),
+    client: () => new JourneyClient(engineUrl(v.url, io.env.JOURNEY_URL), v.key ?? io.env.JOURNEY_API_KEY),
     stdin: io.stdin,
     stdout: io.stdout,
   };

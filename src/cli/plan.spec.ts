@@ -1,5 +1,5 @@
 import type { RuleDocument } from '../contracts/rule.js';
-import { canonical, hunks, lineDiff, plan, sameRule, updateBody } from './plan.js';
+import { canonical, changes, plan, sameRule, updateBody } from './plan.js';
 
 const rule = (id: string, extra: Partial<RuleDocument> = {}): RuleDocument => ({
   id,
@@ -56,31 +56,31 @@ describe('updateBody', () => {
   });
 });
 
-describe('lineDiff and hunks', () => {
-  it('marks removed lines before added ones, unchanged lines as context', () => {
-    expect(lineDiff('a\nb\nc\n', 'a\nB\nc\n')).toEqual([
-      { op: ' ', text: 'a' },
-      { op: '-', text: 'b' },
-      { op: '+', text: 'B' },
-      { op: ' ', text: 'c' },
-    ]);
-    expect(lineDiff('', 'x\n')).toEqual([{ op: '+', text: 'x' }]);
-    expect(lineDiff('x\n', 'x\n')).toEqual([{ op: ' ', text: 'x' }]);
-  });
-
-  it('keeps two lines of context around each change and marks what it leaves out', () => {
-    const before = ['1', '2', '3', '4', '5', '6', '7', '8'].join('\n');
-    const after = before.replace('5', 'five');
-    expect(hunks(lineDiff(before, after)).map((l) => (l ? `${l.op}${l.text}` : '…'))).toEqual([
-      '…',
-      ' 3',
-      ' 4',
-      '-5',
-      '+five',
-      ' 6',
-      ' 7',
-      '…',
-    ]);
+describe('changes', () => {
+  it.each<[string, RuleDocument, RuleDocument, ReturnType<typeof changes>]>([
+    [
+      'none when only the order of keys differs',
+      rule('a'),
+      Object.fromEntries(Object.entries(rule('a')).reverse()) as unknown as RuleDocument,
+      [],
+    ],
+    ['none for a default written out', rule('a'), rule('a', { active: true, sticky: false }), []],
+    ['one for a priority', rule('a'), rule('a', { priority: 2 }), [{ path: 'priority', before: 1, after: 2 }]],
+    [
+      'a nested value, by its path',
+      rule('a'),
+      rule('a', { actions: [{ type: 'set_flag', flag: 'f', value: false }] }),
+      [{ path: 'actions[0].value', after: false }],
+    ],
+    [
+      'an added condition, whole',
+      rule('a'),
+      rule('a', { conditions: [...rule('a').conditions, { type: 'exists', entity: 'buddy_events' }] }),
+      [{ path: 'conditions[1]', after: { type: 'exists', entity: 'buddy_events' } }],
+    ],
+    ['a removed field', rule('a', { description: 'x' }), rule('a'), [{ path: 'description', before: 'x' }]],
+  ])('%s', (_, a, b, expected) => {
+    expect(changes(a, b)).toEqual(expected);
   });
 });
 
@@ -97,5 +97,38 @@ describe('canonical', () => {
       description: undefined,
     } as unknown as RuleDocument;
     expect(Object.keys(canonical(doc))).toEqual(['id', 'name', 'flag', 'priority', 'conditions', 'actions', 'extra']);
+  });
+});
+
+describe('canonical, nested', () => {
+  it('orders conditions, where filters, actions and payloads as the seed files do', () => {
+    const fromServer = {
+      id: 'i',
+      flag: 'f',
+      name: 'n',
+      actions: [
+        { flag: 'f', type: 'set_flag', value: true },
+        { type: 'emit_event', event: 'e', payload: { reason: 'r', milestone: 'm' } },
+      ],
+      priority: 1,
+      conditions: [
+        { type: 'count', count: '>=', field: 'session_type', value: 'language', entity: 'kintell_sessions', count_value: 3 },
+        {
+          type: 'value',
+          field: 'avg_rating',
+          value: 4,
+          where: [{ value: 'language', field: 'session_type' }],
+          entity: 'kintell_sessions',
+          operator: '>=',
+        },
+      ],
+    } as unknown as RuleDocument;
+    const c = canonical(fromServer) as unknown as { conditions: object[]; actions: object[] };
+    expect(Object.keys(c.conditions[0])).toEqual(['type', 'entity', 'field', 'value', 'count', 'count_value']);
+    expect(Object.keys(c.conditions[1])).toEqual(['type', 'entity', 'field', 'where', 'operator', 'value']);
+    expect(Object.keys((c.conditions[1] as { where: object[] }).where[0])).toEqual(['field', 'value']);
+    expect(Object.keys(c.actions[0])).toEqual(['type', 'flag', 'value']);
+    expect(Object.keys(c.actions[1])).toEqual(['type', 'event', 'payload']);
+    expect(Object.keys((c.actions[1] as { payload: object }).payload)).toEqual(['milestone', 'reason']);
   });
 });

@@ -1,11 +1,42 @@
 /** What `apply` would change: the folder's rules against the server's, and a readable diff of each change. */
-import { stringify } from 'yaml';
+import { Document, isPair, isScalar, visit } from 'yaml';
 import type { RuleDocument } from '../contracts/rule.js';
 
-/** The order of a rule's fields in files this CLI writes and in its diffs. */
-const FIELD_ORDER = ['id', 'name', 'description', 'flag', 'priority', 'active', 'sticky', 'conditions', 'actions'];
+/**
+ * The order of keys in files this CLI writes, at every level: that of the seed files (seeds/), so an
+ * exported seed rule is byte-identical to its file. The server keeps documents as jsonb, which has an
+ * order of its own. Keys not listed (an emit_event payload's) follow in their own order, `milestone` first.
+ */
+const RULE_ORDER = ['id', 'name', 'description', 'flag', 'priority', 'active', 'sticky', 'conditions', 'actions'];
+const PART_ORDER = [
+  'type',
+  'flag',
+  'event',
+  'entity',
+  'field',
+  'where',
+  'operator',
+  'value',
+  'count',
+  'count_value',
+  'duration',
+  'within',
+  'conditions',
+  'condition',
+  'expires_in',
+  'payload',
+  'milestone',
+];
 /** Top-level fields a rule may lack; apply removes them on the server when the file no longer has them. */
 const OPTIONAL = ['description', 'active', 'sticky'] as const;
+
+function ordered(value: unknown, order: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => ordered(v, PART_ORDER));
+  if (!value || typeof value !== 'object') return value;
+  const src = value as Record<string, unknown>;
+  const keys = [...order.filter((k) => k in src), ...Object.keys(src).filter((k) => !order.includes(k))];
+  return Object.fromEntries(keys.filter((k) => src[k] !== undefined).map((k) => [k, ordered(src[k], PART_ORDER)]));
+}
 
 export interface LocalRule {
   file: string;
@@ -22,11 +53,9 @@ export interface Plan {
   unchanged: string[];
 }
 
-/** A rule's fields in the canonical order (unknown fields after, as they came). */
+/** A rule with its keys in the seed files' order, at every level (unknown keys after, as they came). */
 export function canonical(doc: RuleDocument): RuleDocument {
-  const src = doc as unknown as Record<string, unknown>;
-  const keys = [...FIELD_ORDER.filter((k) => k in src), ...Object.keys(src).filter((k) => !FIELD_ORDER.includes(k))];
-  return Object.fromEntries(keys.filter((k) => src[k] !== undefined).map((k) => [k, src[k]])) as unknown as RuleDocument;
+  return ordered(doc, RULE_ORDER) as RuleDocument;
 }
 
 /** The document of a rule as the API returns it (without version and timestamps). */
@@ -35,8 +64,24 @@ export function documentOf(response: RuleDocument & { version?: number; createdA
   return doc;
 }
 
+/** Comparators are quoted as in the seed files (`count: '>='`): `>` and `<` are YAML indicators, and `=` reads better alike. */
+const QUOTED = new Set(['operator', 'count']);
+
 export function toYaml(doc: RuleDocument): string {
-  return stringify(canonical(doc), { lineWidth: 0 });
+  const yaml = new Document(canonical(doc));
+  visit(yaml, {
+    Pair(_, pair) {
+      if (
+        isPair(pair) &&
+        isScalar(pair.key) &&
+        isScalar(pair.value) &&
+        QUOTED.has(String(pair.key.value)) &&
+        typeof pair.value.value === 'string'
+      )
+        pair.value.type = 'QUOTE_SINGLE';
+    },
+  });
+  return yaml.toString({ lineWidth: 0 });
 }
 
 function stable(v: unknown): string {
@@ -82,44 +127,35 @@ export function updateBody(local: RuleDocument, remote: RuleDocument): Record<st
   return body;
 }
 
-export interface DiffLine {
-  op: ' ' | '-' | '+';
-  text: string;
+/** One difference between two rules: a value changed, added (before undefined) or removed (after undefined). */
+export interface Change {
+  path: string;
+  before?: unknown;
+  after?: unknown;
 }
 
-/** A line diff, removals before additions (longest common subsequence: rule documents are short). */
-export function lineDiff(before: string, after: string): DiffLine[] {
-  const lines = (text: string) => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
-  const a = lines(before);
-  const b = lines(after);
-  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--)
-    for (let j = b.length - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  const out: DiffLine[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (i < a.length && j < b.length && a[i] === b[j]) {
-      out.push({ op: ' ', text: a[i] });
-      i++;
-      j++;
-    } else if (i < a.length && (j === b.length || lcs[i + 1][j] >= lcs[i][j + 1])) out.push({ op: '-', text: a[i++] });
-    else out.push({ op: '+', text: b[j++] });
-  }
-  return out;
-}
+/** An absent active or sticky means its default: not a difference. */
+const withDefaults = (d: RuleDocument) => ({ ...d, active: d.active ?? true, sticky: d.sticky ?? false });
 
-/** The changed lines with `context` unchanged lines around them; null marks lines left out. */
-export function hunks(lines: DiffLine[], context = 2): (DiffLine | null)[] {
-  const keep = lines.map(() => false);
-  lines.forEach((l, i) => {
-    if (l.op === ' ') return;
-    for (let k = Math.max(0, i - context); k <= Math.min(lines.length - 1, i + context); k++) keep[k] = true;
-  });
-  const out: (DiffLine | null)[] = [];
-  lines.forEach((l, i) => {
-    if (keep[i]) out.push(l);
-    else if (out[out.length - 1] !== null) out.push(null);
-  });
+/**
+ * What differs between two rules, by meaning: key order does not matter, a changed scalar is one
+ * change, and so is an added or removed list item or field. In the seed files' key order.
+ */
+export function changes(before: RuleDocument, after: RuleDocument): Change[] {
+  const out: Change[] = [];
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (stable(a) === stable(b)) return;
+    const bothLists = Array.isArray(a) && Array.isArray(b);
+    const bothObjects = !!a && !!b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b);
+    if (bothLists) {
+      for (let i = 0; i < Math.max(a.length, b.length); i++) walk(a[i], b[i], `${path}[${i}]`);
+    } else if (bothObjects) {
+      const x = a as Record<string, unknown>;
+      const y = b as Record<string, unknown>;
+      const keys = Object.keys(ordered({ ...x, ...y }, path ? PART_ORDER : RULE_ORDER) as object);
+      for (const k of keys) walk(x[k], y[k], path ? `${path}.${k}` : k);
+    } else out.push({ path, ...(a === undefined ? {} : { before: a }), ...(b === undefined ? {} : { after: b }) });
+  };
+  walk(canonical(withDefaults(before)), canonical(withDefaults(after)), '');
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { backoffMs, sleep } from '../common/backoff.js';
 
 /** PostgreSQL errors worth another try: serialization failure, deadlock, lost or refused connections. */
 const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '57P01', '57P03', '08000', '08003', '08006', '53300']);
@@ -20,9 +21,9 @@ export async function withRetry<T>(work: () => Promise<T>, logger: Logger, attem
       return await work();
     } catch (e) {
       if (!isTransient(e) || i >= attempts) throw e;
-      const delay = Math.min(5000, 50 * 2 ** (i - 1));
+      const delay = backoffMs(i, 50, 5000);
       logger.warn(`transient database failure (${(e as Error).message}); retry ${i} in ${delay} ms`);
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay);
     }
   }
 }

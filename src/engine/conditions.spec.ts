@@ -500,6 +500,27 @@ describe('explain', () => {
     });
   });
 
+  it('labels a time_since measured from the first known event, when the entity has no records', () => {
+    const c: Condition = { type: 'time_since', entity: 'buddy_events', duration: '14 days' };
+    const t = explain(c, context({ kintell_sessions: [lang('a', 3 * DAY)] }));
+    expect(t).toMatchObject({
+      field: 'last_activity',
+      actual: iso(T0 - 3 * DAY),
+      note: 'no buddy_events; measured from the first known event',
+    });
+    const filtered: Condition = { ...c, where: [{ field: 'event_type', value: 'call' }] };
+    expect(explain(filtered, context({ buddy_events: [record('e', T0 - DAY)] }, { firstSeenAt: T0 - 2 * DAY }))).toMatchObject({
+      actual: iso(T0 - 2 * DAY),
+      note: 'no buddy_events where event_type = "call"; measured from the first known event',
+    });
+    expect(explain(c, context({}, { firstSeenAt: null }))).toMatchObject({
+      actual: null,
+      result: false,
+      note: 'no buddy_events and no known event',
+    });
+    expect(explain(c, context({ buddy_events: [record('e', T0 - DAY)] })).note).toBeUndefined();
+  });
+
   it('shows the actual value of a value condition, null when absent', () => {
     const c: Condition = { type: 'value', entity: 'kintell_sessions', field: 'avg_rating', operator: '>=', value: 4 };
     expect(explain(c, sessions)).toMatchObject({ actual: 3.5, expected: '>= 4', result: false });

@@ -14,6 +14,7 @@ import {
   type Program,
 } from './conditions.js';
 import { parseDuration } from './duration.js';
+import { compactTrace } from './explanation.js';
 import type { Change, Decision, EmittedEvent, FlagChange, FlagState, ParticipantContext, ParticipantState } from './types.js';
 
 export interface FlagAction {
@@ -22,16 +23,40 @@ export interface FlagAction {
 }
 
 export interface CompiledRule {
-  id: string;
-  priority: number;
-  flag: string;
-  sticky: boolean;
-  version: number;
-  doc: RuleDocument;
-  conditions: CompiledCondition[];
+  readonly id: string;
+  readonly priority: number;
+  readonly flag: string;
+  readonly sticky: boolean;
+  readonly version: number;
+  readonly doc: RuleDocument;
+  /** Compiled when first read, for a rule alone; a rule set's rules are compiled into its program instead. */
+  readonly conditions: readonly CompiledCondition[];
   /** The last set_flag / clear_flag per flag. */
-  flagActions: ReadonlyMap<string, FlagAction>;
-  emits: readonly EmitEventAction[];
+  readonly flagActions: ReadonlyMap<string, FlagAction>;
+  readonly emits: readonly EmitEventAction[];
+}
+
+class Rule implements CompiledRule {
+  readonly id: string;
+  readonly priority: number;
+  readonly flag: string;
+  readonly sticky: boolean;
+  constructor(
+    readonly doc: RuleDocument,
+    readonly version: number,
+    readonly flagActions: ReadonlyMap<string, FlagAction>,
+    readonly emits: readonly EmitEventAction[],
+    private compiled?: readonly CompiledCondition[],
+  ) {
+    this.id = doc.id;
+    this.priority = doc.priority;
+    this.flag = doc.flag;
+    this.sticky = doc.sticky ?? false;
+  }
+
+  get conditions(): readonly CompiledCondition[] {
+    return (this.compiled ??= this.doc.conditions.map(compileCondition));
+  }
 }
 
 export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
@@ -43,17 +68,7 @@ export function compileRule(doc: RuleDocument, version = 1): CompiledRule {
     else if (a.type === 'clear_flag') flagActions.set(a.flag, { value: false, expiresInMs: null });
     else emits.push(a);
   }
-  return {
-    id: doc.id,
-    priority: doc.priority,
-    flag: doc.flag,
-    sticky: doc.sticky ?? false,
-    version,
-    doc,
-    conditions: doc.conditions.map(compileCondition),
-    flagActions,
-    emits,
-  };
+  return new Rule(doc, version, flagActions, emits);
 }
 
 /** Descending priority, ties by id: the order of evaluation and of precedence. */
@@ -76,8 +91,13 @@ export class RuleSet {
   /** Every rule's conditions in one program, and each rule's node in it (the all_of of its conditions): what evaluation probes. */
   readonly program: Program;
   readonly roots: readonly number[];
+  /** Each rule is compiled once, here, into the set's program (a rule's own conditions, if already compiled, are not reused). */
   constructor(rules: CompiledRule[]) {
-    this.rules = [...rules].sort(byPrecedence);
+    const sorted = [...rules].sort(byPrecedence);
+    const compiled = compileRules(sorted.map((r) => r.doc.conditions));
+    this.program = compiled.program;
+    this.roots = compiled.roots;
+    this.rules = sorted.map((r, i) => new Rule(r.doc, r.version, r.flagActions, r.emits, compiled.conditions[i]));
     this.byId = new Map(this.rules.map((r) => [r.id, r]));
     this.ids = this.rules.map((r) => r.id);
     this.positions = new Map(this.ids.map((id, i) => [id, i]));
@@ -85,7 +105,6 @@ export class RuleSet {
     for (const r of this.rules) for (const flag of r.flagActions.keys()) if (!numbers.has(flag)) numbers.set(flag, numbers.size);
     this.flagNumbers = numbers;
     this.numberedActions = this.rules.map((r) => [...r.flagActions].map(([flag, action]) => ({ flag, n: numbers.get(flag)!, action })));
-    ({ program: this.program, roots: this.roots } = compileRules(this.rules.map((r) => r.doc.conditions)));
   }
   static of(docs: RuleDocument[]): RuleSet {
     return new RuleSet(docs.filter((d) => d.active !== false).map((d) => compileRule(d)));
@@ -129,6 +148,12 @@ export function explainRule(
   return { matched: conditions.every((t) => t.result), conditions, nextChangeAt: nextChange(rule, ctx, now) };
 }
 
+/**
+ * A record keyed by ids (rule ids, flags): without a prototype, so that an id like `__proto__` or
+ * `constructor` is an entry like any other, never a built-in property of objects.
+ */
+const byId = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 /** A flag's decision: taken by a matching rule, and by acting on it. */
 const DECIDED = 1;
 const ACTED = 2;
@@ -160,7 +185,7 @@ const settle = (d: Decision, value: Record<string, boolean>) =>
  */
 const lazyMatched: PropertyDescriptor & ThisType<Decision> = {
   get(): Record<string, boolean> {
-    const value: Record<string, boolean> = {};
+    const value = byId<boolean>();
     for (const id of this.evaluatedRules) value[id] = false;
     for (const id of this.triggeredRules) value[id] = true;
     settle(this, value);
@@ -176,14 +201,16 @@ const lazyMatched: PropertyDescriptor & ThisType<Decision> = {
 /**
  * Whether a matching rule starts to match now (edge triggering). Asked only of a rule about to act:
  * a lookup in the state's record of every rule costs more than most of evaluation.
- * (Helpers here are module functions, not closures made per evaluation.)
+ * (Helpers here are module functions, not closures made per evaluation.) `!== true`, not `!`: a rule
+ * id like `constructor` reads Object.prototype's property from a record without that own entry.
  */
-const rises = (state: ParticipantState, r: CompiledRule) => !state.matched[r.id];
+const rises = (state: ParticipantState, r: CompiledRule) => state.matched[r.id] !== true;
 
-const trace = (r: CompiledRule, ctx: ParticipantContext, now: number) => ({
+/** The explanation stored with a flag change: the compact trace (what decided, capped; see explanation.ts), not explain's full one. */
+export const storedExplanation = (r: CompiledRule, ctx: ParticipantContext, now: number, matched: boolean) => ({
   ruleId: r.id,
   ruleVersion: r.version,
-  conditions: traces(r, ctx, now),
+  ...compactTrace(r.conditions, matched, ctx, now),
 });
 
 /** Whether every emit is a milestone already reached (before, or in this decision): nothing to emit. */
@@ -266,7 +293,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
         ruleId: r.id,
         reason: action.value ? 'conditions hold' : 'cleared by rule',
         expiresAt: action.value && action.expiresInMs !== null ? now + action.expiresInMs : null,
-        explanation: trace(r, ctx, now),
+        explanation: storedExplanation(r, ctx, now, true),
       });
       decided[n] = ACTED;
     }
@@ -292,7 +319,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       ruleId: owner.id,
       reason: 'conditions no longer hold',
       expiresAt: null,
-      explanation: { reason: 'conditions no longer hold', ...trace(owner, ctx, now) },
+      explanation: { reason: 'conditions no longer hold', ...storedExplanation(owner, ctx, now, false) },
     });
   }
 
@@ -359,11 +386,11 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
  * Threading it into the next `evaluate` is what makes evaluation edge-triggered and idempotent.
  */
 export function applyDecision(state: ParticipantState, decision: Decision, now: number): ParticipantState {
-  const flags: Record<string, FlagState> = { ...state.flags };
+  const flags = Object.assign(byId<FlagState>(), state.flags);
   for (const c of decision.flagChanges) flags[c.flag] = { value: c.value, setByRule: c.ruleId, setAt: now, expiresAt: c.expiresAt };
   // A new holder is not a change of value: setAt and expiresAt stay.
   for (const o of decision.ownerChanges) flags[o.flag] = { ...flags[o.flag], setByRule: o.ruleId };
   const milestones = new Set(state.milestones);
   for (const m of decision.milestones) milestones.add(m.milestone);
-  return { matched: { ...decision.matched }, flags, milestones };
+  return { matched: Object.assign(byId<boolean>(), decision.matched), flags, milestones };
 }

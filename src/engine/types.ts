@@ -22,7 +22,10 @@ export interface FlagState {
   expiresAt: number | null;
 }
 
-/** What the engine remembers between evaluations of a participant. */
+/**
+ * What the engine remembers between evaluations of a participant. Records keyed by ids are read
+ * as own entries only (a rule or flag may be named `constructor`); those the engine makes have no prototype.
+ */
 export interface ParticipantState {
   /** Rule id → whether it matched at the last evaluation (edge triggering). */
   matched: Readonly<Record<string, boolean>>;

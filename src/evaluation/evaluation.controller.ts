@@ -53,6 +53,6 @@ export class EvaluationController {
   @ApiResponse({ status: 200, schema: EXPLAIN_RESPONSE_SCHEMA })
   @ApiResponse({ status: 404, schema: PROBLEM_SCHEMA })
   explain(@Param('id', RuleIdPipe) ruleId: string, @Param('userId', UuidPipe) userId: string, @Query('asOf') asOf?: string) {
-    return this.evaluation.explain(ruleId, userId, parseAsOf(asOf) ?? Date.now());
+    return this.evaluation.explain(ruleId, userId, parseAsOf(asOf));
   }
 }

@@ -36,6 +36,7 @@ const trace: Record<string, unknown> = {
     result: { type: 'boolean' },
     needs: { type: 'string', example: '2 more kintell_sessions where session_type = "language"' },
     becomesTrueAt: { type: 'string', format: 'date-time' },
+    note: { type: 'string', example: 'no buddy_events; measured from the first known event' },
     conditions: { type: 'array', items: { type: 'object' } },
   },
 };

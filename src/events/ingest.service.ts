@@ -10,8 +10,11 @@ import type { RuleSet } from '../engine/evaluate.js';
 import type { Decision } from '../engine/types.js';
 import { RulesService } from '../rules/rules.service.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { Clock } from '../common/clock.js';
 import { withRetry } from '../database/retry.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { EventLogRepository } from '../eventlog/event-log.repository.js';
+import { HTTP_SOURCE, type EventSource } from '../eventlog/event-source.js';
 
 export interface IngestResult {
   accepted: number;
@@ -50,13 +53,22 @@ export class IngestService {
     private readonly rules: RulesService,
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
+    private readonly eventLog: EventLogRepository,
   ) {}
 
-  /** Ingests validated events; transient database failures are retried with backoff. */
-  async ingest(events: EventEnvelope[], now: () => number = Date.now): Promise<IngestResult> {
+  /**
+   * Ingests validated events; transient database failures are retried with backoff. `sources` names
+   * where each event (by id) came from, for the event log; an event not in it came over HTTP.
+   */
+  async ingest(
+    events: EventEnvelope[],
+    now: () => number = () => this.clock.now(),
+    sources?: ReadonlyMap<string, EventSource>,
+  ): Promise<IngestResult> {
     const result = await withRetry(async () => {
       const ruleSet = await this.rules.activeRuleSet();
-      return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet));
+      return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet, sources));
     }, this.logger);
     this.metrics.ingested(result.outcomes);
     const users = new Set(result.decisions.map((d) => d.userId));
@@ -64,7 +76,13 @@ export class IngestService {
     return result;
   }
 
-  async ingestIn(tx: EntityManager, events: EventEnvelope[], now: number, ruleSet: RuleSet): Promise<IngestResult> {
+  async ingestIn(
+    tx: EntityManager,
+    events: EventEnvelope[],
+    now: number,
+    ruleSet: RuleSet,
+    sources?: ReadonlyMap<string, EventSource>,
+  ): Promise<IngestResult> {
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
     const fresh = await this.context.markProcessed(tx, unique);
     const incoming = unique.filter((e) => fresh.has(e.id));
@@ -114,14 +132,15 @@ export class IngestService {
       queue = [...ready, ...stored].map((event) => ({ event, ...project(event) }));
     }
     await this.context.addPending(tx, waiting);
+    await this.logEvents(tx, incoming, applied, sources);
 
     const seen = new Map<string, { first: number; last: number }>();
-    const causes = new Map<string, EventEnvelope>();
+    const causedBy = new Map<string, EventEnvelope[]>();
     for (const a of applied) {
       const t = Date.parse(a.event.timestamp);
       const s = seen.get(a.userId);
       seen.set(a.userId, { first: Math.min(s?.first ?? t, t), last: Math.max(s?.last ?? t, t) });
-      causes.set(a.userId, a.event);
+      causedBy.set(a.userId, [...(causedBy.get(a.userId) ?? []), a.event]);
     }
     // Lock the participants, then read each one's records once: the merge and the evaluation share them.
     const stored = await this.context.touchParticipants(tx, seen);
@@ -129,7 +148,7 @@ export class IngestService {
     const records = await this.applyRecords(tx, applied, await this.context.loadRecords(tx, userIds));
     const loaded = participantsOf(userIds, stored, records.values());
 
-    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causes, ruleSet, loaded });
+    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causedBy, ruleSet, loaded });
     return {
       accepted: incoming.length,
       duplicates: duplicates.length,
@@ -137,6 +156,28 @@ export class IngestService {
       decisions,
       outcomes: { applied: applied.map((a) => a.event), duplicate: duplicates, pending: waiting.map((w) => w.event) },
     };
+  }
+
+  /**
+   * Every newly accepted event joins the log, with its participant when known; earlier pending events
+   * released by this batch join their participant's log now.
+   */
+  private async logEvents(
+    tx: EntityManager,
+    incoming: EventEnvelope[],
+    applied: Applied[],
+    sources: ReadonlyMap<string, EventSource> | undefined,
+  ): Promise<void> {
+    const owner = new Map(applied.map((a) => [a.event.id, a.userId]));
+    const fresh = new Set(incoming.map((e) => e.id));
+    await this.eventLog.append(
+      tx,
+      incoming.map((event) => ({ event, userId: owner.get(event.id) ?? null, source: sources?.get(event.id) ?? HTTP_SOURCE })),
+    );
+    await this.eventLog.assign(
+      tx,
+      applied.filter((a) => !fresh.has(a.event.id)).map((a) => ({ eventId: a.event.id, userId: a.userId })),
+    );
   }
 
   private resolve(owner: Owner, owners: Map<string, string>): string | undefined {

@@ -1,6 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
+import { Clock } from '../common/clock.js';
 import { UuidPipe } from '../common/pipes.js';
 import { FlagsRepository } from './flags.repository.js';
 import { FLAGS_RESPONSE_SCHEMA, HISTORY_RESPONSE_SCHEMA, toFlagResponse, toHistoryResponse } from './flags.dto.js';
@@ -10,14 +11,17 @@ import { FLAGS_RESPONSE_SCHEMA, HISTORY_RESPONSE_SCHEMA, toFlagResponse, toHisto
 @ApiSecurity('api-key')
 @Controller('journey/flags')
 export class FlagsController {
-  constructor(private readonly flags: FlagsRepository) {}
+  constructor(
+    private readonly flags: FlagsRepository,
+    private readonly clock: Clock,
+  ) {}
 
   @Get(':userId')
   @RequireRole('reader')
   @ApiOperation({ summary: "A participant's journey flags with their current value (cleared and expired flags are false)" })
   @ApiResponse({ status: 200, schema: FLAGS_RESPONSE_SCHEMA })
   async list(@Param('userId', UuidPipe) userId: string) {
-    const now = Date.now();
+    const now = this.clock.now();
     const flags = (await this.flags.findByUser(userId)).map((f) => toFlagResponse(f, now));
     return { userId, flags, count: flags.length };
   }

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { RowOf } from '../database/row.js';
 import type { FlagState } from '../engine/types.js';
+import { FlagEntity, FlagHistoryEntity } from './flag.entity.js';
+import { deleteBatch } from '../database/batched-delete.js';
 
 export interface FlagRow {
   flag: string;
@@ -9,6 +12,9 @@ export interface FlagRow {
   setAt: Date;
   expiresAt: Date | null;
 }
+/** What started the evaluation behind a change: input events, a due instant, a manual action, or a re-evaluation (rule change, reconciliation). */
+export type Trigger = 'events' | 'time' | 'manual' | 'evaluation';
+
 export interface HistoryRow {
   flag: string;
   value: boolean;
@@ -19,6 +25,7 @@ export interface HistoryRow {
   causedBy: string | null;
   explanation: unknown;
   changedAt: Date;
+  occurredAt: Date;
 }
 export interface FlagWrite {
   userId: string;
@@ -30,8 +37,14 @@ export interface FlagWrite {
   reason: string;
   expiresAt: number | null;
   causedBy: string | null;
+  /** Every input event behind the change (null when none: time, manual, re-evaluation). */
+  causedByEvents: string[] | null;
+  trigger: Trigger;
   explanation: unknown;
+  /** Decision time. */
   at: number;
+  /** Program time of the cause. */
+  occurredAt: number;
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -41,51 +54,35 @@ export class FlagsRepository {
   constructor(private readonly db: DataSource) {}
 
   async findByUser(userId: string): Promise<FlagRow[]> {
-    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await this.db.query(
-      `SELECT flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = $1 ORDER BY flag`,
-      [userId],
-    );
-    return rows.map((r) => ({ flag: r.flag, value: r.value, setByRule: r.set_by_rule, setAt: r.set_at, expiresAt: r.expires_at }));
+    const rows = await this.db.getRepository(FlagEntity).find({ where: { userId }, order: { flag: 'ASC' } });
+    return rows.map((r) => ({ flag: r.flag, value: r.value, setByRule: r.setByRule, setAt: r.setAt, expiresAt: r.expiresAt }));
   }
 
   async findHistory(userId: string): Promise<HistoryRow[]> {
-    const rows: {
-      flag: string;
-      value: boolean;
-      previous_value: boolean | null;
-      rule_id: string;
-      rule_version: number | null;
-      reason: string;
-      caused_by: string | null;
-      explanation: unknown;
-      changed_at: Date;
-    }[] = await this.db.query(
-      `SELECT flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at
-       FROM journey_flag_history WHERE user_id = $1 ORDER BY id`,
-      [userId],
-    );
+    const rows = await this.db.getRepository(FlagHistoryEntity).find({ where: { userId }, order: { id: 'ASC' } });
     return rows.map((r) => ({
       flag: r.flag,
       value: r.value,
-      previousValue: r.previous_value,
-      setByRule: r.rule_id,
-      ruleVersion: r.rule_version,
+      previousValue: r.previousValue,
+      setByRule: r.ruleId,
+      ruleVersion: r.ruleVersion,
       reason: r.reason,
-      causedBy: r.caused_by,
+      causedBy: r.causedBy,
       explanation: r.explanation,
-      changedAt: r.changed_at,
+      changedAt: r.changedAt,
+      occurredAt: r.occurredAt,
     }));
   }
 
   async loadStates(tx: EntityManager, userIds: string[]): Promise<Map<string, Record<string, FlagState>>> {
     const out = new Map<string, Record<string, FlagState>>();
     if (userIds.length === 0) return out;
-    const rows: { user_id: string; flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] =
-      await tx.query(`SELECT user_id, flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = ANY($1::uuid[])`, [
-        userIds,
-      ]);
+    const rows: Omit<RowOf<FlagEntity>, 'id'>[] = await tx.query(
+      `SELECT user_id, flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
+    );
     for (const r of rows) {
-      const flags = out.get(r.user_id) ?? {};
+      const flags = out.get(r.user_id) ?? (Object.create(null) as Record<string, FlagState>);
       flags[r.flag] = {
         value: r.value,
         setByRule: r.set_by_rule,
@@ -118,9 +115,18 @@ export class FlagsRepository {
         cur.map((c) => iso(c.expiresAt)),
       ],
     );
+    await this.insertHistory(tx, changes);
+  }
+
+  /** History rows alone: a change whose flag row is written otherwise (or removed, a manual flag handed back). */
+  async insertHistory(tx: EntityManager, changes: FlagWrite[]): Promise<void> {
+    if (changes.length === 0) return;
     await tx.query(
-      `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::uuid[], $9::jsonb[], $10::timestamptz[])`,
+      `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation,
+         changed_at, occurred_at, trigger, caused_by_events)
+       SELECT u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, CASE WHEN ce IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(ce))::uuid[] END
+       FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::uuid[], $9::jsonb[],
+         $10::timestamptz[], $11::timestamptz[], $12::text[], $13::jsonb[]) AS x(u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, ce)`,
       [
         changes.map((c) => c.userId),
         changes.map((c) => c.flag),
@@ -132,6 +138,9 @@ export class FlagsRepository {
         changes.map((c) => c.causedBy),
         changes.map((c) => JSON.stringify(c.explanation ?? null)),
         changes.map((c) => iso(c.at)),
+        changes.map((c) => iso(c.occurredAt)),
+        changes.map((c) => c.trigger),
+        changes.map((c) => (c.causedByEvents ? JSON.stringify(c.causedByEvents) : null)),
       ],
     );
   }
@@ -144,5 +153,30 @@ export class FlagsRepository {
        WHERE f.user_id = x.u AND f.flag = x.fl`,
       [rows.map((r) => r.userId), rows.map((r) => r.flag), rows.map((r) => r.ruleId)],
     );
+  }
+
+  /** Deletes history rows decided before `cutoff` (retention, only when configured); how many. */
+  deleteHistoryBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.db.manager, 'journey_flag_history', 'id', 'changed_at < $1', [cutoff.toISOString()], limit);
+  }
+
+  /** Removes a flag set by hand (the rules decide it again); the row removed, if it was manual. */
+  async removeManual(tx: EntityManager, userId: string, flag: string): Promise<FlagRow | undefined> {
+    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await tx.query(
+      `WITH d AS (DELETE FROM journey_flags WHERE user_id = $1 AND flag = $2 AND set_by_rule = 'manual'
+         RETURNING flag, value, set_by_rule, set_at, expires_at) SELECT * FROM d`,
+      [userId, flag],
+    );
+    const r = rows[0];
+    return r && { flag: r.flag, value: r.value, setByRule: r.set_by_rule, setAt: r.set_at, expiresAt: r.expires_at };
+  }
+
+  async findOne(tx: EntityManager, userId: string, flag: string): Promise<FlagRow | undefined> {
+    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await tx.query(
+      `SELECT flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = $1 AND flag = $2`,
+      [userId, flag],
+    );
+    const r = rows[0];
+    return r && { flag: r.flag, value: r.value, setByRule: r.set_by_rule, setAt: r.set_at, expiresAt: r.expires_at };
   }
 }

@@ -4,6 +4,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/roles.js';
+import { EventLoopMonitor } from './event-loop.js';
 import { HealthRegistry, type ComponentCheck, type ComponentHealth } from './health.registry.js';
 
 const CHECK_TIMEOUT_MS = 3000;
@@ -39,6 +40,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly db: DataSource,
     private readonly registry: HealthRegistry,
+    private readonly eventLoop: EventLoopMonitor,
   ) {}
 
   @Get()
@@ -50,10 +52,25 @@ export class HealthController {
   }
 
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers (no dependency is checked: restarting would not fix them)' })
+  @ApiOperation({
+    summary:
+      'Liveness: the process answers and its event loop was not blocked beyond JOURNEY_LIVE_MAX_STALL_MS recently ' +
+      '(no dependency is checked: restarting would not fix them)',
+  })
   @ApiResponse({ status: 200, schema: HEALTH_SCHEMA })
+  @ApiResponse({
+    status: 503,
+    description: 'The event loop stalled recently: `error.process.eventLoop` says how long',
+    schema: HEALTH_SCHEMA,
+  })
   async live(@Res() res: Response): Promise<void> {
-    await this.answer(res, [() => this.indicators.check('process').up({ uptimeSeconds: Math.round(process.uptime()) })]);
+    await this.answer(res, [
+      () => {
+        const { healthy, ...eventLoop } = this.eventLoop.report();
+        const details = { uptimeSeconds: Math.round(process.uptime()), eventLoop };
+        return healthy ? this.indicators.check('process').up(details) : this.indicators.check('process').down(details);
+      },
+    ]);
   }
 
   @Get('ready')

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { Consumer } from 'kafkajs';
+import { backoffMs } from '../common/backoff.js';
+import { withCorrelation } from '../common/logger.js';
 import { KafkaBatchProcessor } from './batch-processor.js';
 import { KafkaClient } from './kafka.client.js';
 import { KafkaHealth } from './kafka.health.js';
@@ -41,7 +43,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
   /** Starts consuming in the background: Kafka being down must not keep the service (HTTP) from starting. */
   listen(callback: () => void): void {
     this.stopping = false;
-    this.starting = this.startWithRetry();
+    this.starting = withCorrelation('kafka-consumer', () => this.startWithRetry());
     callback();
   }
 
@@ -73,7 +75,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
         await this.start();
         return;
       } catch (e) {
-        const delay = Math.min(MAX_RESTART_DELAY_MS, 500 * 2 ** (attempt - 1));
+        const delay = backoffMs(attempt, 500, MAX_RESTART_DELAY_MS);
         this.log.warn(`cannot start the consumer (${(e as Error).message}); retry in ${delay} ms`);
         this.health.consumerIs(this.health.consumerState === 'crashed' ? 'crashed' : 'starting', e);
         await this.consumer?.disconnect().catch(() => undefined);
@@ -127,7 +129,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
       if (this.consumer === consumer && !this.stopping) {
         this.consumer = undefined;
         this.restartTimer = setTimeout(() => {
-          this.starting = this.startWithRetry();
+          this.starting = withCorrelation('kafka-consumer', () => this.startWithRetry());
         }, 1000);
       }
     });

@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EventsModule } from '../events/events.module.js';
+import { HealthRegistry } from '../health/health.registry.js';
 import { OutboxModule } from '../outbox/outbox.module.js';
 import { KafkaBatchProcessor } from './batch-processor.js';
 import { KafkaConsumerServer } from './consumer.server.js';
@@ -14,6 +16,17 @@ import { OutboxRelay } from './outbox-relay.js';
 @Module({
   imports: [EventsModule, OutboxModule],
   providers: [KafkaClient, KafkaHealth, KafkaBatchProcessor, KafkaConsumerServer, OutboxRelay],
-  exports: [KafkaConsumerServer, KafkaHealth],
+  exports: [KafkaConsumerServer],
 })
-export class KafkaModule {}
+export class KafkaModule implements OnModuleInit {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly registry: HealthRegistry,
+    private readonly health: KafkaHealth,
+  ) {}
+
+  /** Kafka, when configured, is part of readiness: unhealthy once the consumer has crashed; the report shows the relay backlog. */
+  onModuleInit(): void {
+    if (this.config.kafka) this.registry.register('kafka', async () => (await this.health.report())!);
+  }
+}

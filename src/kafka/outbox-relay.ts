@@ -3,6 +3,8 @@ import { Partitioners, type Message, type PartitionOffset, type Producer } from 
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
+import { backoffMs } from '../common/backoff.js';
+import { withCorrelation } from '../common/logger.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { OutboxRepository, type OutboxRow } from '../outbox/outbox.repository.js';
 import { KafkaClient } from './kafka.client.js';
@@ -76,20 +78,22 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     const { relayIntervalMs } = this.config.kafka!;
     let failures = 0;
     while (this.running) {
-      let pause: number;
-      try {
-        const { kind, published } = await this.publishOnce();
-        if (published) this.health.relayPublished(published);
-        if (failures) this.logger.log(`relay works again after ${failures} failed rounds`);
-        failures = 0;
-        pause = kind === 'more' ? 0 : kind === 'yield' ? this.stickyMs / 2 : relayIntervalMs;
-      } catch (e) {
-        failures++;
-        pause = Math.min(MAX_BACKOFF_MS, relayIntervalMs * 2 ** Math.min(failures, 10));
-        this.logger.warn(`outbox relay round failed (${(e as Error).message}); rows stay unpublished; retry in ${pause} ms`);
-        this.health.relayFailed(e);
-        await this.dropProducer();
-      }
+      const pause = await withCorrelation('relay', async () => {
+        try {
+          const { kind, published } = await this.publishOnce();
+          if (published) this.health.relayPublished(published);
+          if (failures) this.logger.log(`relay works again after ${failures} failed rounds`);
+          failures = 0;
+          return kind === 'more' ? 0 : kind === 'yield' ? this.stickyMs / 2 : relayIntervalMs;
+        } catch (e) {
+          failures++;
+          const backoff = backoffMs(failures + 1, relayIntervalMs, MAX_BACKOFF_MS);
+          this.logger.warn(`outbox relay round failed (${(e as Error).message}); rows stay unpublished; retry in ${backoff} ms`);
+          this.health.relayFailed(e);
+          await this.dropProducer();
+          return backoff;
+        }
+      });
       if (pause > 0 && this.running) await this.sleep(pause);
     }
   }

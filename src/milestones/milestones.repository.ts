@@ -1,49 +1,46 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { deleteBatch } from '../database/batched-delete.js';
+import type { RowOf } from '../database/row.js';
+import { MilestoneEntity } from './milestone.entity.js';
 
 export interface MilestoneRow {
   milestone: string;
   reachedAt: Date;
   triggeredByRule: string;
   metadata: Record<string, unknown>;
+  /** Program time of the cause (the decision time for a manual milestone). */
+  occurredAt: Date;
 }
-interface Row {
-  milestone: string;
-  reached_at: Date;
-  triggered_by_rule: string;
-  metadata: Record<string, unknown>;
-}
-const toRow = (r: Row): MilestoneRow => ({
+const toRow = (r: MilestoneEntity): MilestoneRow => ({
   milestone: r.milestone,
-  reachedAt: r.reached_at,
-  triggeredByRule: r.triggered_by_rule,
+  reachedAt: r.reachedAt,
+  triggeredByRule: r.triggeredByRule,
   metadata: r.metadata,
+  occurredAt: r.occurredAt,
 });
+
+/** The key of a participant's milestone in the set insertMany returns. */
+export const milestoneKey = (userId: string, milestone: string) => `${userId}\u0000${milestone}`;
 
 @Injectable()
 export class MilestonesRepository {
   constructor(private readonly db: DataSource) {}
 
   async findByUser(userId: string): Promise<MilestoneRow[]> {
-    const rows: Row[] = await this.db.query(
-      `SELECT milestone, reached_at, triggered_by_rule, metadata FROM journey_milestones WHERE user_id = $1 ORDER BY reached_at, milestone`,
-      [userId],
-    );
+    const rows = await this.db.getRepository(MilestoneEntity).find({ where: { userId }, order: { reachedAt: 'ASC', milestone: 'ASC' } });
     return rows.map(toRow);
   }
 
   async findOne(tx: EntityManager, userId: string, milestone: string): Promise<MilestoneRow | undefined> {
-    const rows: Row[] = await tx.query(
-      `SELECT milestone, reached_at, triggered_by_rule, metadata FROM journey_milestones WHERE user_id = $1 AND milestone = $2`,
-      [userId, milestone],
-    );
-    return rows[0] && toRow(rows[0]);
+    const row = await tx.getRepository(MilestoneEntity).findOneBy({ userId, milestone });
+    return row ? toRow(row) : undefined;
   }
 
   async loadNames(tx: EntityManager, userIds: string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
     if (userIds.length === 0) return out;
-    const rows: { user_id: string; milestone: string }[] = await tx.query(
+    const rows: Pick<RowOf<MilestoneEntity>, 'user_id' | 'milestone'>[] = await tx.query(
       `SELECT user_id, milestone FROM journey_milestones WHERE user_id = ANY($1::uuid[])`,
       [userIds],
     );
@@ -55,15 +52,18 @@ export class MilestonesRepository {
     return out;
   }
 
-  /** Records milestones; those already reached are left as they were. Returns the ones recorded now. */
+  /**
+   * Records milestones; those already reached are left as they were. Returns the ones recorded now.
+   * `at` is the decision time, `occurredAt` the program time of the cause (default: `at`).
+   */
   async insertMany(
     tx: EntityManager,
-    rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number }[],
+    rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number; occurredAt?: number }[],
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const inserted: { user_id: string; milestone: string }[] = await tx.query(
-      `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[])
+    const inserted: Pick<RowOf<MilestoneEntity>, 'user_id' | 'milestone'>[] = await tx.query(
+      `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata, occurred_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::timestamptz[])
        ON CONFLICT (user_id, milestone) DO NOTHING RETURNING user_id, milestone`,
       [
         rows.map((r) => r.userId),
@@ -71,8 +71,14 @@ export class MilestonesRepository {
         rows.map((r) => new Date(r.at).toISOString()),
         rows.map((r) => r.ruleId),
         rows.map((r) => JSON.stringify(r.metadata)),
+        rows.map((r) => new Date(r.occurredAt ?? r.at).toISOString()),
       ],
     );
-    return new Set(inserted.map((r) => `${r.user_id}\u0000${r.milestone}`));
+    return new Set(inserted.map((r) => milestoneKey(r.user_id, r.milestone)));
+  }
+
+  /** Deletes milestones reached before `cutoff` (retention, only when configured); how many. */
+  deleteReachedBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.db.manager, 'journey_milestones', 'id', 'reached_at < $1', [cutoff.toISOString()], limit);
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { withCorrelation } from '../common/logger.js';
 
 /**
  * Runs `work` every `intervalMs` (measured from the end of one run to the start of the next, so runs
@@ -35,7 +36,7 @@ export class Periodic {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.runOnce().then((delay) => {
+      this.running = withCorrelation(this.name, () => this.runOnce()).then((delay) => {
         this.running = undefined;
         this.schedule(delay);
       });

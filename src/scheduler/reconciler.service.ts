@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Change, Decision } from '../engine/types.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
 import { RulesService } from '../rules/rules.service.js';
-import { Clock } from './clock.js';
+import { Clock } from '../common/clock.js';
 import { DueRepository, type DueRow } from './due.repository.js';
 import { Periodic } from './periodic.js';
 
@@ -75,7 +75,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         const decisions = await this.evaluation.evaluateUsers(
           tx,
           locked.map((r) => r.userId),
-          { now, ruleSet },
+          { now, ruleSet, dueAt: new Map(locked.map((r) => [r.userId, r.nextDueAt])) },
         );
         return { last, found: this.missedIn(locked, decisions, now), count: locked.length };
       });

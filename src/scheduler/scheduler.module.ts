@@ -1,15 +1,14 @@
 import { Module } from '@nestjs/common';
+import { ContextModule } from '../context/context.module.js';
 import { EvaluationModule } from '../evaluation/evaluation.module.js';
 import { RulesModule } from '../rules/rules.module.js';
-import { Clock } from './clock.js';
 import { DueRepository } from './due.repository.js';
 import { ReconcilerService } from './reconciler.service.js';
 import { SchedulerService } from './scheduler.service.js';
 
 /** Time-driven evaluation: the due-instant scheduler and the reconciliation sweep. */
 @Module({
-  imports: [EvaluationModule, RulesModule],
-  providers: [Clock, DueRepository, SchedulerService, ReconcilerService],
-  exports: [Clock],
+  imports: [ContextModule, EvaluationModule, RulesModule],
+  providers: [DueRepository, SchedulerService, ReconcilerService],
 })
 export class SchedulerModule {}

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EvaluationService } from '../evaluation/evaluation.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RulesService } from '../rules/rules.service.js';
-import { Clock } from './clock.js';
+import { Clock } from '../common/clock.js';
 import { DueRepository } from './due.repository.js';
 import { Periodic } from './periodic.js';
 
@@ -89,7 +89,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       await this.evaluation.evaluateUsers(
         tx,
         rows.map((r) => r.userId),
-        { now, ruleSet },
+        { now, ruleSet, dueAt: new Map(rows.map((r) => [r.userId, r.nextDueAt])) },
       );
       return rows;
     });

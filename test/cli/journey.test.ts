@@ -8,12 +8,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend, KEYS, startApp, type TestApp } from '../support/app.js';
+import { build } from '../firsthour/service.js';
 import { daysAgo, ev } from '../support/events.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,22 +48,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The newest modification time among the files the CLI is compiled from. */
-function newestSource(): number {
-  const walk = (p: string): number =>
-    statSync(p).isDirectory() ? Math.max(0, ...readdirSync(p).map((f) => walk(join(p, f)))) : p.endsWith('.ts') ? statSync(p).mtimeMs : 0;
-  return Math.max(...['src/cli', 'src/contracts', 'src/rules/rule-files.ts'].map((p) => walk(join(ROOT, p))));
-}
-
+/** The CLI built as `npm start` builds: nothing when dist/ is newer than the sources (CI builds first). */
 async function ensureBuilt(): Promise<void> {
+  await build();
   const main = join(ROOT, 'dist/src/cli/main.js');
-  if (existsSync(main) && statSync(main).mtimeMs >= newestSource()) return;
-  const started = Date.now();
-  const out = await new Promise<string>((done) =>
-    execFile('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 240_000 }, (_e, stdout, stderr) => done(stdout + stderr)),
-  );
-  // tsc still emits when another part of the tree has a type error; what matters here is a fresh CLI.
-  if (!existsSync(main) || statSync(main).mtimeMs < started - 1000) throw new Error(`npm run build did not produce ${main}:\n${out}`);
+  if (!existsSync(main)) throw new Error(`the build did not produce ${main}`);
 }
 
 let t: TestApp;
@@ -159,6 +149,48 @@ describe(`journey rules diff / apply / export against the service (${backend})`,
     expect(await versionsOf('mentor_ready_001')).toBe(1);
   });
 
+  it('exports a seed rule byte for byte as its seed file, and diffs an edited seed file by meaning: one line for one change', async () => {
+    const folder = join(work, 'seed-order');
+    expect((await journey(['rules', 'export', folder], admin())).code).toBe(0);
+    const body = (text: string) => text.replace(/^# yaml-language-server: .*\n/, '');
+    for (const f of readdirSync(join(ROOT, 'seeds')))
+      expect([f, body(readFileSync(join(folder, f), 'utf8'))]).toEqual([f, body(readFileSync(join(ROOT, 'seeds', f), 'utf8'))]);
+
+    // The seed files themselves, in their own key order (not the server's), one priority changed.
+    const edited = join(work, 'seed-edit');
+    mkdirSync(edited);
+    for (const f of readdirSync(join(ROOT, 'seeds'))) writeFileSync(join(edited, f), readFileSync(join(ROOT, 'seeds', f)));
+    const seedRule = join(edited, 'language_support_needed_001.yaml');
+    writeFileSync(seedRule, readFileSync(seedRule, 'utf8').replace('priority: 15\n', 'priority: 16\n'));
+    const diff = await journey(['rules', 'diff', edited], admin());
+    expect(diff).toEqual({
+      code: 0,
+      stdout: [
+        `~ update language_support_needed_001 (${seedRule})`,
+        '    ~ priority: 15 → 16',
+        '0 to create, 1 to update, 0 to deactivate, 2 unchanged',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    const json = JSON.parse((await journey(['rules', 'diff', edited, '--json'], admin())).stdout) as { update: unknown[] };
+    expect(json.update).toEqual([
+      { id: 'language_support_needed_001', file: seedRule, changes: [{ path: 'priority', before: 15, after: 16 }] },
+    ]);
+  });
+
+  it('checks the role before printing a plan: apply with a reader key fails at once, in one line', async () => {
+    const folder = join(work, 'reader');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'cli_language_ready.yaml'), readFileSync(join(ROOT, FIXTURES, 'good/language_ready.yaml')));
+    const run = await journey(['rules', 'apply', folder, '--yes'], { JOURNEY_URL: url, JOURNEY_API_KEY: KEYS.reader });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'error: apply needs an admin key (403 this route needs the admin role; the key has reader); nothing was changed\n',
+    );
+  });
+
   it('shows a readable diff, refuses to apply without --yes off a terminal, and applies creates, updates and (with --prune) deactivations', async () => {
     const folder = join(work, 'edited');
     await journey(['rules', 'export', folder], admin());
@@ -172,18 +204,9 @@ describe(`journey rules diff / apply / export against the service (${backend})`,
     const lines = diff.stdout.split('\n');
     expect(lines[0]).toBe(`+ create cli_language_ready (${folder}/cli_language_ready.yaml)`);
     expect(lines).toContain('    + id: cli_language_ready');
+    // By meaning: the one field that changed, nothing else.
     expect(diff.stdout).toContain(
-      [
-        `~ update mentor_ready_001 (${folder}/mentor_ready_001.yaml)`,
-        '    …',
-        '      description: Participant has completed 3+ language sessions with an average rating of at least 4.0 (on the 1–5 scale)',
-        '      flag: mentor_ready',
-        '    - priority: 10',
-        '    + priority: 12',
-        '      active: true',
-        '      conditions:',
-        '    …',
-      ].join('\n'),
+      [`~ update mentor_ready_001 (${folder}/mentor_ready_001.yaml)`, '    ~ priority: 10 → 12', '  keep'].join('\n'),
     );
     expect(lines).toContain('  keep followup_needed_001: active on the server, not in the folder (--prune deactivates it)');
     expect(lines).toContain('1 to create, 1 to update, 0 to deactivate, 1 unchanged');
@@ -229,7 +252,7 @@ describe(`journey rules diff / apply / export against the service (${backend})`,
     const file = join(folder, 'mentor_ready_001.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/^description: .*\n/m, ''));
     const apply = await journey(['rules', 'apply', folder, '--yes'], admin());
-    expect(apply.stdout).toContain('    - description: Participant has completed');
+    expect(apply.stdout).toContain('    - description: "Participant has completed');
     expect(apply.stdout).toContain('updated mentor_ready_001');
     expect((await t.as('reader').get('/journey/rules/mentor_ready_001').expect(200)).body).not.toHaveProperty('description');
   });
@@ -239,6 +262,25 @@ describe(`journey rules diff / apply / export against the service (${backend})`,
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`${FIXTURES}/bad/c-unknown-field.yaml:5:1 colour: is not allowed (unknown field)`);
     expect(run.stderr).toContain('has invalid rules (7 problems): nothing was sent');
+  });
+
+  it('answers a URL without a scheme, or an empty JOURNEY_URL, in one line (no stack trace)', async () => {
+    const noScheme = await journey(['rules', 'diff', `${FIXTURES}/good`, '--url', '127.0.0.1:3009']);
+    expect(noScheme).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: --url "127.0.0.1:3009" is not an http(s) URL: write it with its scheme, e.g. http://127.0.0.1:3009\n',
+    });
+    const bare = await journey(['evaluate', randomUUID()], { JOURNEY_URL: 'localhost:3009' });
+    expect(bare.stderr).toBe(
+      'error: JOURNEY_URL "localhost:3009" is not an http(s) URL: write it with its scheme, e.g. http://localhost:3009\n',
+    );
+    const empty = await journey(['rules', 'export', join(work, 'never')], { JOURNEY_URL: '' });
+    expect(empty).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: JOURNEY_URL is empty: give the engine's URL, e.g. http://localhost:3009\n",
+    });
   });
 
   it('explains API errors: a missing key, an unreachable service', async () => {

@@ -7,7 +7,7 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { HealthController } from '../../src/health/health.controller.js';
 import { HealthRegistry } from '../../src/health/health.registry.js';
-import { backend, startApp, type TestApp } from '../support/app.js';
+import { backend, startApp, TEST_LOG_LEVEL, type TestApp } from '../support/app.js';
 
 describe(`health probes (${backend})`, () => {
   let t: TestApp;
@@ -74,7 +74,7 @@ describe(`readiness around start-up and the database (${backend})`, () => {
   it('is not ready until start-up (migrations included) is over, nor once the database is gone', async () => {
     const t = await startApp();
     // A second app, built (its migrations ran) but not started yet: its probes say so.
-    const env = { NODE_ENV: 'test', LOG_LEVEL: 'warn', JOURNEY_DATA_DIR: ':memory:', JOURNEY_SCHEDULER_INTERVAL_MS: '0' };
+    const env = { NODE_ENV: 'test', LOG_LEVEL: TEST_LOG_LEVEL, JOURNEY_DATA_DIR: ':memory:', JOURNEY_SCHEDULER_INTERVAL_MS: '0' };
     const app = await createApp(loadConfig({ ...env, ...(t.config.databaseUrl ? { DATABASE_URL: t.config.databaseUrl } : {}) }));
     try {
       const health = app.get(HealthController);
@@ -100,4 +100,38 @@ describe(`readiness around start-up and the database (${backend})`, () => {
     await t.http.get('/health/live').expect(200);
     await t.close();
   }, 180_000);
+});
+
+describe(`liveness notices a stalled event loop (${backend})`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ JOURNEY_LIVE_MAX_STALL_MS: '300' });
+  }, 90_000);
+  afterAll(() => t.close());
+
+  /** Blocks the event loop as a runaway synchronous computation would. */
+  const block = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+
+  it('answers 503 after the loop was blocked beyond the limit, and 200 again once the window has passed', async () => {
+    await t.http.get('/health/live').expect(200);
+    block(900);
+    const stalled = await t.http.get('/health/live').expect(503);
+    expect(stalled.body).toMatchObject({
+      status: 'error',
+      error: { process: { status: 'down', eventLoop: { limitMs: 300, windowMs: 3000, stalledMs: expect.any(Number) } } },
+    });
+    expect(stalled.body.error.process.eventLoop.stalledMs).toBeGreaterThanOrEqual(700);
+    // Short pauses (under the limit) are not stalls; the stall ages out after ten times the limit.
+    const deadline = Date.now() + 10_000;
+    let status = 503;
+    while (status !== 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      status = (await t.http.get('/health/live')).status;
+    }
+    expect(status).toBe(200);
+    expect(Date.now()).toBeGreaterThan(deadline - 10_000 + 2_000);
+  }, 30_000);
 });

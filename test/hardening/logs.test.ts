@@ -1,12 +1,14 @@
 /**
  * What the service logs: JSON lines with a request id, and never an API key, whichever header carried it.
  */
-import type { INestApplication } from '@nestjs/common';
+import { Logger, type INestApplication } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
-import { loggerOptions } from '../../src/common/logger.js';
+import { loggerOptions, withCorrelation } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/config.js';
 import { KEYS } from '../support/app.js';
+import { ev } from '../support/events.js';
 
 const config = loadConfig({
   NODE_ENV: 'test',
@@ -50,6 +52,46 @@ describe('logs', () => {
     expect(bearer).toMatchObject({ level: 30, req: { method: 'GET', url: '/journey/rules', headers: { authorization: '[redacted]' } } });
     expect(requests.find((e) => e.req.id === 'req-header')!.req.headers['x-api-key']).toBe('[redacted]');
     expect(requests.find((e) => e.req.id === 'req-unknown')).toMatchObject({ level: 40, res: { statusCode: 401 } });
+  });
+
+  it('off HTTP (backfills, the scheduler, Kafka batches), every line carries a correlation id', async () => {
+    const http = request(app.getHttpServer());
+    const user = randomUUID();
+    await http
+      .post('/journey/events')
+      .set('X-API-Key', KEYS.service)
+      .send(ev.session(user, `s-${user}`, 5))
+      .expect(200);
+    // A new rule is backfilled over every participant, in the background: its lines have no request.
+    const rule = `logged_${randomUUID().slice(0, 8)}`;
+    await http
+      .post('/journey/rules')
+      .set('X-API-Key', KEYS.admin)
+      .send({
+        id: rule,
+        name: 'Logged',
+        flag: rule,
+        priority: 5,
+        conditions: [{ type: 'exists', entity: 'kintell_sessions', field: 'session_type', value: 'language' }],
+        actions: [{ type: 'set_flag', flag: rule }],
+      })
+      .expect(201);
+    type Entry = { context?: string; msg?: string; correlationId?: string; req?: unknown };
+    const entries = () => lines.flatMap((chunk) => chunk.split('\n').filter(Boolean)).map((line) => JSON.parse(line) as Entry);
+    const deadline = Date.now() + 20_000;
+    while (!entries().some((e) => e.context === 'Backfill' && e.msg?.includes('completed')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    new Logger('KafkaConsumer').log('outside any work: no correlation id');
+    await withCorrelation('kafka', async () => {
+      await Promise.resolve();
+      new Logger('KafkaConsumer').warn('within a batch, after an await');
+    });
+
+    const background = entries().filter((e) => e.context === 'Backfill');
+    expect(background.length).toBeGreaterThan(0);
+    for (const e of background) expect(e.correlationId).toMatch(/^backfill-[0-9a-f-]{36}$/);
+    expect(entries().find((e) => e.msg === 'within a batch, after an await')?.correlationId).toMatch(/^kafka-/);
+    expect(entries().find((e) => e.msg === 'outside any work: no correlation id')?.correlationId).toBeUndefined();
   });
 
   it('are pretty only on a terminal (and only where pino-pretty is installed)', () => {

@@ -2,6 +2,7 @@
  * Backfill: creating, activating or changing a rule re-evaluates every known participant in the
  * background, records its progress, resumes after a restart, and emits each event exactly once.
  */
+import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,9 @@ import { ev } from '../support/events.js';
 import { backfillFinished, ingestPopulation, outboxCount, poll, type BackfillBody } from './helpers.js';
 
 const CUSTOM_EVENT = 'journey.backfill.tested';
+
+// Starting the app on PGlite (WASM) takes tens of seconds on a loaded machine.
+jest.setTimeout(120_000);
 
 const rule = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -170,5 +174,5 @@ describe(`backfill across a restart (${backend})`, () => {
     } finally {
       await second.close();
     }
-  }, 90_000);
+  }, 240_000);
 });

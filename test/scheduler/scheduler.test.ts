@@ -7,7 +7,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../../src/app.js';
-import { Clock } from '../../src/scheduler/clock.js';
+import { Clock } from '../../src/common/clock.js';
 import { ReconcilerService } from '../../src/scheduler/reconciler.service.js';
 import { SchedulerService } from '../../src/scheduler/scheduler.service.js';
 import { backend, startApp, TEST_PG_URL, type TestApp } from '../support/app.js';

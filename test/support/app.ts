@@ -14,6 +14,11 @@ export const KEYS = { admin: 'admin-key-123456', service: 'service-key-123456', 
 export const TEST_PG_URL = process.env.TEST_PG_URL;
 export const TEST_KAFKA_BROKERS = process.env.TEST_KAFKA_BROKERS;
 export const backend = TEST_PG_URL ? 'PostgreSQL' : 'PGlite';
+/**
+ * The app's log level in tests: silent, so the test summary is not buried under request logs;
+ * JOURNEY_TEST_LOGS=warn (or info, debug) shows them.
+ */
+export const TEST_LOG_LEVEL = process.env.JOURNEY_TEST_LOGS || 'silent';
 
 /** A fresh, empty database on the test PostgreSQL server; dropped by the returned function. */
 export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -50,11 +55,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The app on a fresh database (TEST_PG_URL) or PGlite; `env.DATABASE_URL` names a database of the test's own instead. */
 export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database = TEST_PG_URL ? await freshDatabase() : undefined;
+  const database = TEST_PG_URL && !env.DATABASE_URL ? await freshDatabase() : undefined;
   const config = loadConfig({
     NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: TEST_LOG_LEVEL,
     JOURNEY_DATA_DIR: ':memory:',
     JOURNEY_API_KEYS: `admin:${KEYS.admin},service:${KEYS.service},reader:${KEYS.reader}`,
     ...(database ? { DATABASE_URL: database.url } : {}),

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+/**
+ * `npm run build` and `npm start`'s build: an incremental tsc (its tsbuildinfo lands in the output folder: dist/, or the --outDir a test builds into), and with
+ * --if-stale nothing at all when dist/ was built after the last change to what it is built from, so a
+ * restart goes straight to the service (issue 15 item 3).
+ */
+/* global process */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const STAMP = join(ROOT, 'dist/.build-stamp');
+const INPUTS = ['src', 'migrations', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+
+/**
+ * The newest modification time under a path (0 when it does not exist).
+ * @param {string} path
+ * @returns {number}
+ */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((f) => newest(join(path, f))));
+}
+
+if (process.argv.includes('--if-stale') && existsSync(STAMP)) {
+  const built = statSync(STAMP).mtimeMs;
+  if (INPUTS.every((p) => newest(join(ROOT, p)) <= built)) process.exit(0);
+}
+const started = Date.now();
+const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// The stamp takes the time the build started: a source saved during the build is seen as newer next time.
+writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
+utimesSync(STAMP, new Date(started), new Date(started));
