@@ -59,6 +59,7 @@ const TAGS: [name: string, description: string][] = [
   ['flags', "A participant's journey flags, their history and a manual evaluation"],
   ['milestones', 'Milestones a participant has reached, by a rule or by hand'],
   ['context', 'What the rules see for a participant'],
+  ['participants', 'What happened to a participant over time: events, flag changes and why, milestones, outputs'],
   ['rules', 'The declarative rules: create, change, version, preview, backfill and explain them'],
   ['health', 'Liveness, readiness and Prometheus metrics'],
 ];
