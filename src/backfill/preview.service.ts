@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { invalid } from '../common/errors.js';
 import { validateRule } from '../contracts/validation.js';
 import { compileRule, RuleSet } from '../engine/evaluate.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { BackfillRepository } from './backfill.repository.js';
 
 export interface Preview {
@@ -32,7 +32,7 @@ export class PreviewService {
   constructor(
     private readonly db: DataSource,
     private readonly repo: BackfillRepository,
-    private readonly evaluation: EvaluationService,
+    private readonly evaluation: DecisionWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
