@@ -4,7 +4,7 @@
  *
  *   npm run bench               every part at full size (about 11 minutes on 2 cores)
  *   npm run bench -- --quick    tiny sizes, under 2 minutes: what CI runs so the suite never rots
- *   npm run bench -- --only engine,kafka,latency,scheduler,backfill
+ *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline
  *
  * A part whose prerequisite is missing (its code, PostgreSQL, the broker) is reported as not
  * available rather than failing the run; a part that runs and breaks fails it.
@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { runEngine } from './engine/part.js';
 import { build, kafkaUp, postgresAvailable, ROOT } from './service/harness.js';
 import { backfillPart, kafkaPart, latencyPart, schedulerPart, type KafkaResult, type LatencyResult } from './service/parts.js';
+import { timelinePart } from './service/timeline.js';
 import { fmt, fmtSpread } from './stats.js';
 
 const args = process.argv.slice(2);
@@ -24,8 +25,34 @@ const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[arg
 const wanted = (part: string) => !only || only.includes(part);
 
 const SIZES = quick
-  ? { participants: 500, runs: 2, kafkaParticipants: 100, rate: 100, latencyS: 5, due: 300, windowS: 5, leadS: 8, backfill: 500, bigger: 0 }
-  : { participants: 10_000, runs: 3, kafkaParticipants: 20_000, rate: 1000, latencyS: 60, due: 10_000, windowS: 60, leadS: 20, backfill: 100_000, bigger: 1_000_000 };
+  ? {
+      participants: 500,
+      runs: 2,
+      kafkaParticipants: 100,
+      rate: 100,
+      latencyS: 5,
+      due: 300,
+      windowS: 5,
+      leadS: 8,
+      backfill: 500,
+      bigger: 0,
+      timeline: 1000,
+      timelineOthers: 5,
+    }
+  : {
+      participants: 10_000,
+      runs: 3,
+      kafkaParticipants: 20_000,
+      rate: 1000,
+      latencyS: 60,
+      due: 10_000,
+      windowS: 60,
+      leadS: 20,
+      backfill: 100_000,
+      bigger: 1_000_000,
+      timeline: 10_000,
+      timelineOthers: 50,
+    };
 
 const started = Date.now();
 const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
@@ -73,7 +100,7 @@ if (engine?.some((s) => s.agree !== s.participants)) {
   log('engine: FAILED the fairness check: the two engines disagree on which rules match');
 }
 
-const serviceParts = ['kafka', 'latency', 'scheduler', 'backfill', 'memory'].filter(wanted);
+const serviceParts = ['kafka', 'latency', 'scheduler', 'backfill', 'memory', 'timeline'].filter(wanted);
 let serviceMissing: string | null = null;
 if (serviceParts.length) {
   serviceMissing = await postgresAvailable();
@@ -93,12 +120,18 @@ const kafka: KafkaResult | null = await part('kafka', kafkaMissing ?? brokerMiss
 );
 if (!kafka && !status.latency) status.latency = { available: false, reason: 'runs on the service of the Kafka part, which did not run' };
 
-const scheduler = await part('scheduler', serviceMissing ?? has('src/scheduler/scheduler.service.ts', 'src/backfill/backfill.controller.ts'), () =>
-  schedulerPart({ participants: SIZES.due, windowS: SIZES.windowS, leadS: SIZES.leadS, log }),
+const scheduler = await part(
+  'scheduler',
+  serviceMissing ?? has('src/scheduler/scheduler.service.ts', 'src/backfill/backfill.controller.ts'),
+  () => schedulerPart({ participants: SIZES.due, windowS: SIZES.windowS, leadS: SIZES.leadS, log }),
 );
 
 const backfill = await part('backfill', serviceMissing ?? has('src/backfill/backfill.controller.ts'), () =>
   backfillPart({ participants: SIZES.backfill, bigger: SIZES.bigger, log }),
+);
+
+const timeline = await part('timeline', serviceMissing ?? has('src/timeline/timeline.controller.ts'), () =>
+  timelinePart({ entries: SIZES.timeline, others: SIZES.timelineOthers, log }),
 );
 
 /* ------------------------------------------------------------------ report */
@@ -142,6 +175,11 @@ const results = {
     seconds_100k: backfill && backfill.backfill.participants === 100_000 ? backfill.backfill.seconds : null,
     detail: backfill?.backfill ?? null,
   },
+  timeline: {
+    page_p50_ms: timeline?.page_ms.p50 ?? null,
+    page_p99_ms: timeline?.page_ms.p99 ?? null,
+    detail: timeline,
+  },
   memory: {
     rss_mb: kafka?.rss_mb_after ?? null,
     detail: backfill?.memory ?? null,
@@ -171,17 +209,33 @@ if (engine) {
 } else add('engine', na('engine'));
 if (kafka) {
   add('kafka → committed flags, events/s', fmt(kafka.events_per_sec), `${kafka.events} events, ${kafka.participants} participants`);
-  add('bare consumer + batch insert, events/s', fmt(kafka.baseline_events_per_sec), `ours ÷ baseline ${fmt(kafka.ratio_vs_baseline * 100)}%`);
+  add(
+    'bare consumer + batch insert, events/s',
+    fmt(kafka.baseline_events_per_sec),
+    `ours ÷ baseline ${fmt(kafka.ratio_vs_baseline * 100)}%`,
+  );
 } else add('kafka', na('kafka'));
 if (latency) {
   const l = latency as LatencyResult;
-  add('latency produce → visible p50 / p99 ms', `${fmt(l.visible.p50)} / ${fmt(l.visible.p99)}`, `${l.rate} events/s for ${l.seconds} s; ${l.missing} not seen`);
+  add(
+    'latency produce → visible p50 / p99 ms',
+    `${fmt(l.visible.p50)} / ${fmt(l.visible.p99)}`,
+    `${l.rate} events/s for ${l.seconds} s; ${l.missing} not seen`,
+  );
 } else add('latency', na('latency'));
 if (scheduler) {
-  add('time flips late p50 / p99 / max ms', `${fmt(scheduler.late.p50)} / ${fmt(scheduler.late.p99)} / ${fmt(scheduler.late.max)}`, `${scheduler.participants} due over ${scheduler.window_s} s; ${scheduler.missed} missed`);
+  add(
+    'time flips late p50 / p99 / max ms',
+    `${fmt(scheduler.late.p50)} / ${fmt(scheduler.late.p99)} / ${fmt(scheduler.late.max)}`,
+    `${scheduler.participants} due over ${scheduler.window_s} s; ${scheduler.missed} missed`,
+  );
 } else add('scheduler', na('scheduler'));
 if (backfill) {
-  add(`backfill of ${backfill.backfill.participants} participants, s`, fmt(backfill.backfill.seconds), `RSS peak ${fmt(backfill.backfill.rss_peak_mb)} MB`);
+  add(
+    `backfill of ${backfill.backfill.participants} participants, s`,
+    fmt(backfill.backfill.seconds),
+    `RSS peak ${fmt(backfill.backfill.rss_peak_mb)} MB`,
+  );
   if (backfill.memory)
     add(
       `RSS after backfill, ${backfill.memory.participants} → ${backfill.memory.bigger_participants} participants, MB`,
@@ -189,6 +243,13 @@ if (backfill) {
       `peaks ${fmt(backfill.memory.rss_peak_mb)} → ${fmt(backfill.memory.bigger_rss_peak_mb)}`,
     );
 } else add('backfill', na('backfill'));
+if (timeline) {
+  add(
+    `timeline page of 50 (HTTP), p50 / p99 ms`,
+    `${fmt(timeline.page_ms.p50)} / ${fmt(timeline.page_ms.p99)}`,
+    `${timeline.entries} entries, ${timeline.pages} pages walked; GET /health/live p50 ${fmt(timeline.health_ms.p50)} ms`,
+  );
+} else add('timeline', na('timeline'));
 if (kafka) add('RSS after the Kafka part, MB', fmt(kafka.rss_mb_after));
 
 const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));

@@ -25,7 +25,7 @@ interface Envelope {
 }
 
 const DAY = 86_400_000;
-const BATCH = 500;
+const BATCH = 1000; // the most POST /journey/events takes at once: fewer, larger transactions
 
 /* ------------------------------------------------------------------ deterministic randomness and ids */
 

@@ -18,6 +18,8 @@ import { HealthModule } from './health/health.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MilestonesModule } from './milestones/milestones.module.js';
+import { RetentionModule } from './retention/retention.module.js';
+import { TimelineModule } from './timeline/timeline.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { loggerOptions } from './common/logger.js';
@@ -57,6 +59,8 @@ export class AppModule implements NestModule {
         KafkaModule,
         HealthModule,
         SchedulerModule,
+        RetentionModule,
+        TimelineModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -11,5 +11,6 @@ import { PreviewService } from './preview.service.js';
   imports: [RulesModule, EvaluationModule],
   controllers: [BackfillController],
   providers: [BackfillRepository, BackfillService, PreviewService],
+  exports: [BackfillRepository],
 })
 export class BackfillModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { deleteBatch } from '../database/batched-delete.js';
 
 export type BackfillStatus = 'running' | 'completed' | 'failed';
 
@@ -158,5 +159,17 @@ export class BackfillRepository {
         ? await tx.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1 FOR UPDATE`, [limit])
         : await tx.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2 FOR UPDATE`, [after, limit]);
     return rows.map((r) => r.user_id);
+  }
+
+  /** Deletes backfills that finished (completed or failed) before `cutoff` (retention); how many. */
+  deleteFinishedBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(
+      this.db.manager,
+      'rule_backfills',
+      'rule_id',
+      `status <> 'running' AND finished_at < $1`,
+      [cutoff.toISOString()],
+      limit,
+    );
   }
 }

@@ -37,6 +37,21 @@ export interface AppConfig {
   backfillBatchSize: number;
   /** /health/live fails while the event loop was blocked longer than this within the last ten times as long. */
   liveMaxStallMs: number;
+  retention: RetentionConfig;
+}
+
+/** How long the tables that only grow keep their rows; a background job deletes older rows in batches. */
+export interface RetentionConfig {
+  /** Event log and processed event ids, by receipt (JOURNEY_EVENT_RETENTION_DAYS); also finished backfills. */
+  eventDays: number;
+  /** Published outbox rows, by publication (JOURNEY_OUTBOX_RETENTION_DAYS). */
+  outboxDays: number;
+  /** Flag history and milestones, the audit trail: kept for ever unless JOURNEY_HISTORY_RETENTION_DAYS is set. */
+  historyDays: number | null;
+  /** Between two runs of the job (JOURNEY_RETENTION_INTERVAL_MS); 0 turns it off. */
+  intervalMs: number;
+  /** Rows per delete statement (JOURNEY_RETENTION_BATCH_SIZE). */
+  batchSize: number;
 }
 
 /** Kafka (KAFKA_BROKERS set): the consumer of the input topics and the outbox relay. */
@@ -147,6 +162,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     metricsPublic: bool(env, 'JOURNEY_METRICS_PUBLIC', true),
     backfillBatchSize: int(env, 'JOURNEY_BACKFILL_BATCH_SIZE', 1000),
     liveMaxStallMs: positive(env, 'JOURNEY_LIVE_MAX_STALL_MS', 5000),
+    retention: {
+      eventDays: positive(env, 'JOURNEY_EVENT_RETENTION_DAYS', 400),
+      outboxDays: positive(env, 'JOURNEY_OUTBOX_RETENTION_DAYS', 7),
+      historyDays: env.JOURNEY_HISTORY_RETENTION_DAYS ? positive(env, 'JOURNEY_HISTORY_RETENTION_DAYS', 1) : null,
+      intervalMs: int(env, 'JOURNEY_RETENTION_INTERVAL_MS', 3_600_000),
+      batchSize: positive(env, 'JOURNEY_RETENTION_BATCH_SIZE', 5000),
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import type { EntityName } from '../contracts/entities.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import type { EntityRecord, ParticipantContext } from '../engine/types.js';
 import type { StoredRecord } from './projection.js';
+import { deleteBatch } from '../database/batched-delete.js';
 
 export interface RecordRef {
   entity: EntityName;
@@ -182,6 +183,11 @@ export class ContextRepository {
         rows.map((r) => new Date(r.evaluatedAt).toISOString()),
       ],
     );
+  }
+
+  /** Forgets processed event ids received before `cutoff` (retention: as long as the event log); how many. */
+  deleteProcessedBefore(db: EntityManager, cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(db, 'processed_events', 'event_id', 'received_at < $1', [cutoff.toISOString()], limit);
   }
 }
 

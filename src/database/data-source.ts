@@ -3,6 +3,7 @@
  */
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
+import { EventLogEntry } from '../eventlog/event-log.entity.js';
 
 export interface DatabaseOptions {
   url: string;
@@ -19,7 +20,7 @@ export function createDataSource({ url, embedded }: DatabaseOptions): DataSource
     migrationsRun: false,
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
-    entities: [],
+    entities: [EventLogEntry],
     logging: false,
     extra: { max: embedded ? 1 : 10, idleTimeoutMillis: 30_000 },
   });

@@ -65,6 +65,7 @@ function walk(
     t.actual = clip(t.actual);
     t.expected = clip(t.expected);
     if (t.needs !== undefined) t.needs = clip(t.needs);
+    if (t.note !== undefined) t.note = clip(t.note);
     (parent.conditions ??= []).push(t);
     if (c.children.length === 0) continue;
     const all = t.type !== 'any_of';

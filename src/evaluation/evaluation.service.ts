@@ -27,7 +27,7 @@ export class EvaluationService {
       ? await this.decisions.evaluateUsers(this.db.manager, [userId], { now, ruleSet, dryRun })
       : await this.db.transaction(async (tx) => {
           await this.context.lockParticipants(tx, [userId]);
-          return this.decisions.evaluateUsers(tx, [userId], { now, ruleSet });
+          return this.decisions.evaluateUsers(tx, [userId], { now, ruleSet, trigger: 'manual' });
         });
     if (!dryRun) await this.contextService.forget([userId]);
     return {

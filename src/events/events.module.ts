@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ContextModule } from '../context/context.module.js';
 import { EvaluationModule } from '../evaluation/evaluation.module.js';
+import { EventLogModule } from '../eventlog/event-log.module.js';
 import { RulesModule } from '../rules/rules.module.js';
 import { EventsController } from './events.controller.js';
 import { IngestService } from './ingest.service.js';
 
 @Module({
-  imports: [ContextModule, EvaluationModule, RulesModule],
+  imports: [ContextModule, EvaluationModule, RulesModule, EventLogModule],
   controllers: [EventsController],
   providers: [IngestService],
   exports: [IngestService],

@@ -12,6 +12,8 @@ import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { Clock } from '../common/clock.js';
 import { withRetry } from '../database/retry.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { EventLogRepository } from '../eventlog/event-log.repository.js';
+import { HTTP_SOURCE, type EventSource } from '../eventlog/event-source.js';
 
 export interface IngestResult {
   accepted: number;
@@ -39,20 +41,34 @@ export class IngestService {
     private readonly rules: RulesService,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
+    private readonly eventLog: EventLogRepository,
   ) {}
 
-  /** Ingests validated events; transient database failures are retried with backoff. */
-  async ingest(events: EventEnvelope[], now: () => number = () => this.clock.now()): Promise<IngestResult> {
+  /**
+   * Ingests validated events; transient database failures are retried with backoff. `sources` names
+   * where each event (by id) came from, for the event log; an event not in it came over HTTP.
+   */
+  async ingest(
+    events: EventEnvelope[],
+    now: () => number = () => this.clock.now(),
+    sources?: ReadonlyMap<string, EventSource>,
+  ): Promise<IngestResult> {
     const result = await withRetry(async () => {
       const ruleSet = await this.rules.activeRuleSet();
-      return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet));
+      return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet, sources));
     }, this.logger);
     this.metrics.ingested(result.outcomes);
     await this.contexts.forget(result.decisions.map((d) => d.userId));
     return result;
   }
 
-  async ingestIn(tx: EntityManager, events: EventEnvelope[], now: number, ruleSet: RuleSet): Promise<IngestResult> {
+  async ingestIn(
+    tx: EntityManager,
+    events: EventEnvelope[],
+    now: number,
+    ruleSet: RuleSet,
+    sources?: ReadonlyMap<string, EventSource>,
+  ): Promise<IngestResult> {
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
     const fresh = await this.context.markProcessed(tx, unique);
     const incoming = unique.filter((e) => fresh.has(e.id));
@@ -60,14 +76,15 @@ export class IngestService {
     const duplicates = events.filter((e) => !kept.has(e));
 
     const { resolved: applied, pending } = await this.owners.resolve(tx, incoming);
+    await this.logEvents(tx, incoming, applied, sources);
 
     const seen = new Map<string, { first: number; last: number }>();
-    const causes = new Map<string, EventEnvelope>();
+    const causedBy = new Map<string, EventEnvelope[]>();
     for (const a of applied) {
       const t = Date.parse(a.event.timestamp);
       const s = seen.get(a.userId);
       seen.set(a.userId, { first: Math.min(s?.first ?? t, t), last: Math.max(s?.last ?? t, t) });
-      causes.set(a.userId, a.event);
+      causedBy.set(a.userId, [...(causedBy.get(a.userId) ?? []), a.event]);
     }
     // Lock the participants, then read each one's records once: the merge and the evaluation share them.
     const stored = await this.context.touchParticipants(tx, seen);
@@ -75,7 +92,7 @@ export class IngestService {
     const records = await this.applyRecords(tx, applied, await this.context.loadRecords(tx, userIds));
     const loaded = participantsOf(userIds, stored, records.values());
 
-    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causes, ruleSet, loaded });
+    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causedBy, ruleSet, loaded });
     return {
       accepted: incoming.length,
       duplicates: duplicates.length,
@@ -83,6 +100,28 @@ export class IngestService {
       decisions,
       outcomes: { applied: applied.map((a) => a.event), duplicate: duplicates, pending },
     };
+  }
+
+  /**
+   * Every newly accepted event joins the log, with its participant when known; earlier pending events
+   * released by this batch join their participant's log now.
+   */
+  private async logEvents(
+    tx: EntityManager,
+    incoming: EventEnvelope[],
+    applied: Resolved[],
+    sources: ReadonlyMap<string, EventSource> | undefined,
+  ): Promise<void> {
+    const owner = new Map(applied.map((a) => [a.event.id, a.userId]));
+    const fresh = new Set(incoming.map((e) => e.id));
+    await this.eventLog.append(
+      tx,
+      incoming.map((event) => ({ event, userId: owner.get(event.id) ?? null, source: sources?.get(event.id) ?? HTTP_SOURCE })),
+    );
+    await this.eventLog.assign(
+      tx,
+      applied.filter((a) => !fresh.has(a.event.id)).map((a) => ({ eventId: a.event.id, userId: a.userId })),
+    );
   }
 
   /** Merges the events into the participants' records and writes those that changed; returns every record, merged. */

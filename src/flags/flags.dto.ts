@@ -33,7 +33,13 @@ export const HISTORY_RESPONSE_SCHEMA = {
           reason: { type: 'string' },
           causedBy: { type: 'string', format: 'uuid', nullable: true, description: 'The input event behind the change' },
           explanation: { type: 'object', description: 'Condition trace of the deciding rule, or why the flag was cleared' },
-          changedAt: { type: 'string', format: 'date-time' },
+          changedAt: { type: 'string', format: 'date-time', description: 'When the service decided' },
+          occurredAt: {
+            type: 'string',
+            format: 'date-time',
+            description:
+              "Program time of the cause: the latest causing event's timestamp, a time flip's due instant, or the moment of a manual action",
+          },
         },
       },
     },
@@ -48,5 +54,5 @@ export function toFlagResponse(f: FlagRow, now: number) {
 }
 
 export function toHistoryResponse(h: HistoryRow) {
-  return { ...h, changedAt: iso(h.changedAt) };
+  return { ...h, changedAt: iso(h.changedAt), occurredAt: iso(h.occurredAt) };
 }

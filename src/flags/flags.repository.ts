@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { FlagState } from '../engine/types.js';
+import { deleteBatch } from '../database/batched-delete.js';
 
 export interface FlagRow {
   flag: string;
@@ -9,6 +10,9 @@ export interface FlagRow {
   setAt: Date;
   expiresAt: Date | null;
 }
+/** What started the evaluation behind a change: input events, a due instant, a manual action, or a re-evaluation (rule change, reconciliation). */
+export type Trigger = 'events' | 'time' | 'manual' | 'evaluation';
+
 export interface HistoryRow {
   flag: string;
   value: boolean;
@@ -19,6 +23,7 @@ export interface HistoryRow {
   causedBy: string | null;
   explanation: unknown;
   changedAt: Date;
+  occurredAt: Date;
 }
 export interface FlagWrite {
   userId: string;
@@ -30,8 +35,14 @@ export interface FlagWrite {
   reason: string;
   expiresAt: number | null;
   causedBy: string | null;
+  /** Every input event behind the change (null when none: time, manual, re-evaluation). */
+  causedByEvents: string[] | null;
+  trigger: Trigger;
   explanation: unknown;
+  /** Decision time. */
   at: number;
+  /** Program time of the cause. */
+  occurredAt: number;
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -59,8 +70,9 @@ export class FlagsRepository {
       caused_by: string | null;
       explanation: unknown;
       changed_at: Date;
+      occurred_at: Date;
     }[] = await this.db.query(
-      `SELECT flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at
+      `SELECT flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at, occurred_at
        FROM journey_flag_history WHERE user_id = $1 ORDER BY id`,
       [userId],
     );
@@ -74,6 +86,7 @@ export class FlagsRepository {
       causedBy: r.caused_by,
       explanation: r.explanation,
       changedAt: r.changed_at,
+      occurredAt: r.occurred_at,
     }));
   }
 
@@ -119,8 +132,11 @@ export class FlagsRepository {
       ],
     );
     await tx.query(
-      `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::uuid[], $9::jsonb[], $10::timestamptz[])`,
+      `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation,
+         changed_at, occurred_at, trigger, caused_by_events)
+       SELECT u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, CASE WHEN ce IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(ce))::uuid[] END
+       FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::uuid[], $9::jsonb[],
+         $10::timestamptz[], $11::timestamptz[], $12::text[], $13::jsonb[]) AS x(u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, ce)`,
       [
         changes.map((c) => c.userId),
         changes.map((c) => c.flag),
@@ -132,6 +148,9 @@ export class FlagsRepository {
         changes.map((c) => c.causedBy),
         changes.map((c) => JSON.stringify(c.explanation ?? null)),
         changes.map((c) => iso(c.at)),
+        changes.map((c) => iso(c.occurredAt)),
+        changes.map((c) => c.trigger),
+        changes.map((c) => (c.causedByEvents ? JSON.stringify(c.causedByEvents) : null)),
       ],
     );
   }
@@ -144,5 +163,10 @@ export class FlagsRepository {
        WHERE f.user_id = x.u AND f.flag = x.fl`,
       [rows.map((r) => r.userId), rows.map((r) => r.flag), rows.map((r) => r.ruleId)],
     );
+  }
+
+  /** Deletes history rows decided before `cutoff` (retention, only when configured); how many. */
+  deleteHistoryBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.db.manager, 'journey_flag_history', 'id', 'changed_at < $1', [cutoff.toISOString()], limit);
   }
 }

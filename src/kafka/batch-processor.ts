@@ -5,6 +5,7 @@ import type { EventEnvelope } from '../contracts/events.js';
 import { IngestService } from '../events/ingest.service.js';
 import { backoffMs } from '../common/backoff.js';
 import { withCorrelation } from '../common/logger.js';
+import type { EventSource } from '../eventlog/event-source.js';
 import { isTransient } from '../database/retry.js';
 import { decodeMessage } from './decode.js';
 import { Coalescer } from './coalescer.js';
@@ -15,7 +16,16 @@ import { MetricsService } from '../metrics/metrics.service.js';
 interface Valid {
   message: KafkaMessage;
   event: EventEnvelope;
+  source: EventSource;
 }
+
+/** Ingests events with where each came from (the event log keeps topic, partition and offset). */
+const ingestFrom = (ingest: IngestService, items: { event: EventEnvelope; source: EventSource }[]) =>
+  ingest.ingest(
+    items.map((i) => i.event),
+    undefined,
+    new Map(items.map((i) => [i.event.id, i.source])),
+  );
 
 /** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity violation). */
 function isDataError(e: unknown): boolean {
@@ -80,7 +90,7 @@ export class KafkaBatchProcessor {
   private readonly logger = new Logger('KafkaConsumer');
   private readonly failures = new Map<string, number>();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
-  private readonly coalescer: Coalescer<EventEnvelope>;
+  private readonly coalescer: Coalescer<Valid>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -90,7 +100,7 @@ export class KafkaBatchProcessor {
     private readonly metrics: MetricsService,
   ) {
     // Built even when Kafka is off (then never used): a run always takes at least one submission.
-    this.coalescer = new Coalescer((events) => this.ingest.ingest(events).then(() => undefined), config.kafka?.chunkSize ?? 0);
+    this.coalescer = new Coalescer((items) => ingestFrom(this.ingest, items).then(() => undefined), config.kafka?.chunkSize ?? 0);
   }
 
   process(payload: EachBatchPayload): Promise<void> {
@@ -151,7 +161,7 @@ export class KafkaBatchProcessor {
     const poison: Poison[] = [];
     for (const message of chunk) {
       const d = decodeMessage(message.value, type);
-      if (d.ok) valid.push({ message, event: d.event });
+      if (d.ok) valid.push({ message, event: d.event, source: { kind: 'kafka', topic, partition, offset: message.offset } });
       else poison.push({ message, code: d.code, reason: d.reason });
     }
     await this.client.sendToDlq(topic, partition, poison);
@@ -161,7 +171,7 @@ export class KafkaBatchProcessor {
     }
     if (valid.length === 0) return;
     try {
-      await this.coalescer.submit(valid.map((v) => v.event));
+      await this.coalescer.submit(valid);
     } catch (e) {
       if (isTransientFailure(e)) throw e;
       await this.isolateRejected(topic, partition, valid, e);
@@ -182,7 +192,7 @@ export class KafkaBatchProcessor {
     for (const v of valid) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.ingest.ingest([v.event]);
+          await ingestFrom(this.ingest, [v]);
           break;
         } catch (e) {
           if (isTransientFailure(e)) throw e;

@@ -4,7 +4,13 @@ export const MILESTONE_SCHEMA = {
   type: 'object',
   properties: {
     milestone: { type: 'string', example: 'mentor_ready' },
-    reachedAt: { type: 'string', format: 'date-time' },
+    reachedAt: { type: 'string', format: 'date-time', description: 'When the service decided' },
+    occurredAt: {
+      type: 'string',
+      format: 'date-time',
+      description:
+        "Program time of the cause: the latest causing event's timestamp, a time flip's due instant, or the moment of a manual action",
+    },
     triggeredByRule: { type: 'string', example: 'mentor_ready_001' },
     metadata: { type: 'object', example: { reason: 'Completed 3+ language sessions' } },
   },
@@ -17,5 +23,11 @@ export const MANUAL_MILESTONE_BODY = {
 };
 
 export function toMilestoneResponse(m: MilestoneRow) {
-  return { milestone: m.milestone, reachedAt: m.reachedAt.toISOString(), triggeredByRule: m.triggeredByRule, metadata: m.metadata };
+  return {
+    milestone: m.milestone,
+    reachedAt: m.reachedAt.toISOString(),
+    occurredAt: m.occurredAt.toISOString(),
+    triggeredByRule: m.triggeredByRule,
+    metadata: m.metadata,
+  };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { OutputEnvelope } from '../contracts/events.js';
+import { deleteBatch } from '../database/batched-delete.js';
 
 export interface OutboxRow {
   id: string;
@@ -15,16 +16,18 @@ export interface OutboxRow {
 export class OutboxRepository {
   constructor(private readonly db: DataSource) {}
 
-  async append(tx: EntityManager, envelopes: OutputEnvelope[]): Promise<void> {
+  /** `occurredAt[i]`: program time of what caused envelope i (default: its timestamp, the decision time). */
+  async append(tx: EntityManager, envelopes: OutputEnvelope[], occurredAt: readonly number[] = []): Promise<void> {
     if (envelopes.length === 0) return;
     await tx.query(
-      `INSERT INTO journey_outbox (event_id, type, user_id, envelope)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[])`,
+      `INSERT INTO journey_outbox (event_id, type, user_id, envelope, occurred_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[], $5::timestamptz[])`,
       [
         envelopes.map((e) => e.id),
         envelopes.map((e) => e.type),
         envelopes.map((e) => e.data.userId),
         envelopes.map((e) => JSON.stringify(e)),
+        envelopes.map((e, i) => new Date(occurredAt[i] ?? Date.parse(e.timestamp)).toISOString()),
       ],
     );
   }
@@ -71,5 +74,10 @@ export class OutboxRepository {
       [userId],
     );
     return rows.map((r) => ({ id: r.id, type: r.type, userId: r.user_id, envelope: r.envelope, createdAt: r.created_at }));
+  }
+
+  /** Deletes rows published before `cutoff` (retention); how many. */
+  deletePublishedBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.db.manager, 'journey_outbox', 'id', 'published_at < $1', [cutoff.toISOString()], limit);
   }
 }

@@ -75,7 +75,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
         const decisions = await this.evaluation.evaluateUsers(
           tx,
           locked.map((r) => r.userId),
-          { now, ruleSet },
+          { now, ruleSet, dueAt: new Map(locked.map((r) => [r.userId, r.nextDueAt])) },
         );
         return { last, found: this.missedIn(locked, decisions, now), count: locked.length };
       });

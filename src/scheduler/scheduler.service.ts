@@ -89,7 +89,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       await this.evaluation.evaluateUsers(
         tx,
         rows.map((r) => r.userId),
-        { now, ruleSet },
+        { now, ruleSet, dueAt: new Map(rows.map((r) => [r.userId, r.nextDueAt])) },
       );
       return rows;
     });

@@ -13,6 +13,7 @@ type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
 const PUBLIC = new Set(['GET /health', 'GET /health/live', 'GET /health/ready', 'GET /metrics']);
 /** The routes below admin; every other route must refuse reader and service keys. */
 const WEAKER: Record<string, Exclude<Role, 'admin'>> = {
+  'GET /journey/flags': 'reader',
   'GET /journey/flags/{userId}': 'reader',
   'GET /journey/flags/{userId}/history': 'reader',
   'GET /journey/milestones/{userId}': 'reader',
@@ -23,6 +24,7 @@ const WEAKER: Record<string, Exclude<Role, 'admin'>> = {
   'GET /journey/rules/{id}/backfill': 'reader',
   'GET /journey/rules/{id}/explain/{userId}': 'reader',
   'GET /journey/context/{userId}': 'reader',
+  'GET /journey/participants/{userId}/timeline': 'reader',
   'POST /journey/events': 'service',
   'POST /journey/flags/{userId}/evaluate': 'service',
 };

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { EventEnvelope } from '../contracts/events.js';
+import { deleteBatch } from '../database/batched-delete.js';
+import type { EventSource } from './event-source.js';
+
+export interface LoggedEvent {
+  event: EventEnvelope;
+  /** Null while the event waits for its match or session. */
+  userId: string | null;
+  source: EventSource;
+}
+
+/** The event log: written in the ingest's transaction, read by the timeline, trimmed by retention. */
+@Injectable()
+export class EventLogRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** Logs newly accepted events (ids already logged are left as they are). */
+  async append(tx: EntityManager, rows: LoggedEvent[]): Promise<void> {
+    if (rows.length === 0) return;
+    const kafka = (r: LoggedEvent) => (r.source.kind === 'kafka' ? r.source : undefined);
+    await tx.query(
+      `INSERT INTO journey_event_log (event_id, user_id, type, occurred_at, source, kafka_topic, kafka_partition, kafka_offset, data)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::jsonb[])
+       ON CONFLICT (event_id) DO NOTHING`,
+      [
+        rows.map((r) => r.event.id),
+        rows.map((r) => r.userId),
+        rows.map((r) => r.event.type),
+        rows.map((r) => new Date(Date.parse(r.event.timestamp)).toISOString()),
+        rows.map((r) => r.source.kind),
+        rows.map((r) => kafka(r)?.topic ?? null),
+        rows.map((r) => kafka(r)?.partition ?? null),
+        rows.map((r) => kafka(r)?.offset ?? null),
+        rows.map((r) => JSON.stringify(r.event.data)),
+      ],
+    );
+  }
+
+  /** Pending events whose match or session arrived join their participant's log. */
+  async assign(tx: EntityManager, rows: { eventId: string; userId: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await tx.query(`UPDATE journey_event_log l SET user_id = x.u FROM unnest($1::uuid[], $2::uuid[]) AS x(e, u) WHERE l.event_id = x.e`, [
+      rows.map((r) => r.eventId),
+      rows.map((r) => r.userId),
+    ]);
+  }
+
+  /** Deletes up to `limit` events received before `cutoff`; how many. */
+  deleteReceivedBefore(cutoff: Date, limit: number): Promise<number> {
+    return deleteBatch(this.db.manager, 'journey_event_log', 'id', 'received_at < $1', [cutoff.toISOString()], limit);
+  }
+}

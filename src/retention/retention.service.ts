@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BackfillRepository } from '../backfill/backfill.repository.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ContextRepository } from '../context/context.repository.js';
+import { EventLogRepository } from '../eventlog/event-log.repository.js';
+import { FlagsRepository } from '../flags/flags.repository.js';
+import { MilestonesRepository } from '../milestones/milestones.repository.js';
+import { OutboxRepository } from '../outbox/outbox.repository.js';
+import { Periodic } from '../scheduler/periodic.js';
+
+const DAY = 86_400_000;
+
+export type RetentionRun = {
+  events: number;
+  processedIds: number;
+  outbox: number;
+  backfills: number;
+  history: number;
+  milestones: number;
+};
+
+/**
+ * Deletes what is older than its retention, in short batches, so the tables that only grow stay
+ * bounded. Each table is trimmed through the repository of the module that owns it. Several
+ * instances may run it at once: a row deleted twice is simply not found the second time.
+ */
+@Injectable()
+export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RetentionService.name);
+  private readonly loop: Periodic;
+  private closing = false;
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly eventLog: EventLogRepository,
+    private readonly context: ContextRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly backfills: BackfillRepository,
+    private readonly flags: FlagsRepository,
+    private readonly milestones: MilestonesRepository,
+  ) {
+    this.loop = new Periodic('retention', config.retention.intervalMs, () => this.run().then(() => undefined), this.logger);
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    await this.loop.stop();
+  }
+
+  /** One pass over every table, as of `now`; how many rows each lost. */
+  async run(now = Date.now()): Promise<RetentionRun> {
+    const { eventDays, outboxDays, historyDays } = this.config.retention;
+    const before = (days: number) => new Date(now - days * DAY);
+    const events = before(eventDays);
+    const history = historyDays === null ? null : before(historyDays);
+    const result: RetentionRun = {
+      events: await this.drain((n) => this.eventLog.deleteReceivedBefore(events, n)),
+      // Dedupe ids go with the log, never before it: an id still logged is still a duplicate.
+      processedIds: await this.drain((n) => this.context.deleteProcessedBefore(this.db.manager, events, n)),
+      outbox: await this.drain((n) => this.outbox.deletePublishedBefore(before(outboxDays), n)),
+      backfills: await this.drain((n) => this.backfills.deleteFinishedBefore(events, n)),
+      history: history ? await this.drain((n) => this.flags.deleteHistoryBefore(history, n)) : 0,
+      milestones: history ? await this.drain((n) => this.milestones.deleteReachedBefore(history, n)) : 0,
+    };
+    if (Object.values<number>(result).some((n) => n > 0)) this.logger.log(`retention deleted ${JSON.stringify(result)}`);
+    return result;
+  }
+
+  /** Batch after batch while batches come back full; how many in all. */
+  private async drain(batch: (limit: number) => Promise<number>): Promise<number> {
+    const limit = this.config.retention.batchSize;
+    let total = 0;
+    for (;;) {
+      const n = await batch(limit);
+      total += n;
+      if (n < limit || this.closing) return total;
+    }
+  }
+}
