@@ -8,6 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
+COPY scripts/build.mjs ./scripts/build.mjs
 RUN npm run build
 
 FROM node:20-slim AS runtime

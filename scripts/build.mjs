@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run build` and `npm start`'s build: an incremental tsc (its tsbuildinfo lives in dist/), and with
+ * `npm run build` and `npm start`'s build: an incremental tsc (its tsbuildinfo lands in the output folder: dist/, or the --outDir a test builds into), and with
  * --if-stale nothing at all when dist/ was built after the last change to what it is built from, so a
  * restart goes straight to the service (issue 15 item 3).
  */

@@ -11,11 +11,13 @@ import { GlobalExceptionFilter } from './common/exception.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { ContextModule } from './context/context.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ENTITIES } from './entities.js';
 import { EvaluationModule } from './evaluation/evaluation.module.js';
 import { EventsModule } from './events/events.module.js';
 import { FlagsModule } from './flags/flags.module.js';
 import { HealthModule } from './health/health.module.js';
 import { KafkaModule } from './kafka/kafka.module.js';
+import { ManualFlagsModule } from './manual-flags/manual-flags.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { MilestonesModule } from './milestones/milestones.module.js';
 import { RetentionModule } from './retention/retention.module.js';
@@ -48,7 +50,7 @@ export class AppModule implements NestModule {
           ...(config.redisUrl ? { stores: [createKeyv(config.redisUrl, { namespace: config.cacheNamespace })] } : {}),
         }),
         MetricsModule.register({ public: config.metricsPublic }),
-        DatabaseModule,
+        DatabaseModule.forRoot(ENTITIES),
         RulesModule,
         ContextModule,
         FlagsModule,
@@ -61,6 +63,7 @@ export class AppModule implements NestModule {
         SchedulerModule,
         RetentionModule,
         TimelineModule,
+        ManualFlagsModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EntityName } from '../contracts/entities.js';
+import type { RowOf } from '../database/row.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import type { EntityRecord, ParticipantContext } from '../engine/types.js';
+import { ParticipantEntity } from './participant.entity.js';
 import type { StoredRecord } from './projection.js';
 import { deleteBatch } from '../database/batched-delete.js';
 
@@ -183,6 +185,23 @@ export class ContextRepository {
         rows.map((r) => new Date(r.evaluatedAt).toISOString()),
       ],
     );
+  }
+
+  async countParticipants(db: EntityManager): Promise<number> {
+    return db.getRepository(ParticipantEntity).count();
+  }
+
+  /**
+   * The one keyset walk over the participants (backfill, preview, reconciliation sweep): the next
+   * `limit` ids after `after`, in id order. `lock: 'wait'` locks them until the transaction ends,
+   * waiting for a row another transaction holds rather than skipping it.
+   */
+  async idsAfter(db: EntityManager, after: string | null, limit: number, lock: 'none' | 'wait' = 'none'): Promise<string[]> {
+    const page = db.getRepository(ParticipantEntity).createQueryBuilder('p').select('p.userId', 'user_id').orderBy('p.userId').limit(limit);
+    if (after !== null) page.where('p.userId > :after', { after });
+    if (lock === 'wait') page.setLock('pessimistic_write');
+    const rows = await page.getRawMany<Pick<RowOf<ParticipantEntity>, 'user_id'>>();
+    return rows.map((r) => r.user_id);
   }
 
   /** Forgets processed event ids received before `cutoff` (retention: as long as the event log); how many. */

@@ -8,12 +8,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backend, KEYS, startApp, type TestApp } from '../support/app.js';
+import { build } from '../firsthour/service.js';
 import { daysAgo, ev } from '../support/events.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,22 +48,11 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The newest modification time among the files the CLI is compiled from. */
-function newestSource(): number {
-  const walk = (p: string): number =>
-    statSync(p).isDirectory() ? Math.max(0, ...readdirSync(p).map((f) => walk(join(p, f)))) : p.endsWith('.ts') ? statSync(p).mtimeMs : 0;
-  return Math.max(...['src/cli', 'src/contracts', 'src/rules/rule-files.ts'].map((p) => walk(join(ROOT, p))));
-}
-
+/** The CLI built as `npm start` builds: nothing when dist/ is newer than the sources (CI builds first). */
 async function ensureBuilt(): Promise<void> {
+  await build();
   const main = join(ROOT, 'dist/src/cli/main.js');
-  if (existsSync(main) && statSync(main).mtimeMs >= newestSource()) return;
-  const started = Date.now();
-  const out = await new Promise<string>((done) =>
-    execFile('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, timeout: 240_000 }, (_e, stdout, stderr) => done(stdout + stderr)),
-  );
-  // tsc still emits when another part of the tree has a type error; what matters here is a fresh CLI.
-  if (!existsSync(main) || statSync(main).mtimeMs < started - 1000) throw new Error(`npm run build did not produce ${main}:\n${out}`);
+  if (!existsSync(main)) throw new Error(`the build did not produce ${main}`);
 }
 
 let t: TestApp;

@@ -143,4 +143,22 @@ describe(`retention (${backend})`, () => {
     // Unpublished outputs are never trimmed.
     expect((await outbox()).every((r) => !r.published)).toBe(true);
   });
+
+  it('with JOURNEY_HISTORY_RETENTION_DAYS set, flag history and milestones older than it go too', async () => {
+    const u = randomUUID();
+    await ingest([1, 2, 3].map((i) => ev.session(u, `s${i}-${u}`, 5, daysAgo(4 - i))));
+    const retention = t.config.retention;
+    retention.historyDays = 30;
+    try {
+      await t.app.get(RetentionService).run(Date.now() + 29 * DAY);
+      expect((await t.as('reader').get(`/journey/milestones/${u}`).expect(200)).body.count).toBe(1);
+      const run = await t.app.get(RetentionService).run(Date.now() + 31 * DAY);
+      expect(run.history).toBeGreaterThan(0);
+      expect(run.milestones).toBeGreaterThan(0);
+      expect((await t.as('reader').get(`/journey/flags/${u}/history`).expect(200)).body.count).toBe(0);
+      expect((await t.as('reader').get(`/journey/milestones/${u}`).expect(200)).body.count).toBe(0);
+    } finally {
+      retention.historyDays = null;
+    }
+  });
 });

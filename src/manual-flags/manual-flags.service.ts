@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { Clock } from '../common/clock.js';
+import { notFound } from '../common/errors.js';
+import { ContextRepository } from '../context/context.repository.js';
+import { ContextService } from '../context/context.service.js';
+import { FLAG_EVENT } from '../contracts/rule.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
+import { FlagsRepository, type FlagWrite } from '../flags/flags.repository.js';
+import { toFlagResponse } from '../flags/flags.dto.js';
+import { outputEnvelope } from '../outbox/envelope.js';
+import { OutboxRepository } from '../outbox/outbox.repository.js';
+import { RulesService } from '../rules/rules.service.js';
+import type { ManualFlagBody } from './manual-flags.dto.js';
+
+const MANUAL = 'manual';
+
+/**
+ * Flags set by hand: the rules leave a manual flag alone until it is handed back, when the
+ * participant is re-evaluated at once. Each write is one transaction: flag, history row, output event.
+ */
+@Injectable()
+export class ManualFlagsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: Clock,
+    private readonly rules: RulesService,
+    private readonly flags: FlagsRepository,
+    private readonly context: ContextRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly evaluation: DecisionWriter,
+    private readonly contexts: ContextService,
+  ) {}
+
+  async set(userId: string, flag: string, body: ManualFlagBody) {
+    const now = this.clock.now();
+    const ruleSet = await this.rules.activeRuleSet();
+    const row = await this.db.transaction(async (tx) => {
+      await this.lock(tx, userId, flag);
+      const current = await this.flags.findOne(tx, userId, flag);
+      const previousValue = current ? current.value && !(current.expiresAt && current.expiresAt.getTime() <= now) : null;
+      const change = manualChange(userId, flag, body.value, previousValue, body.reason, body.expiresAt, now);
+      await this.flags.applyChanges(tx, [change]);
+      await this.outbox.append(tx, [announce(change)]);
+      // The participant's next due instant takes the manual expiry into account.
+      await this.evaluation.evaluateUsers(tx, [userId], { now, ruleSet, trigger: 'manual' });
+      return this.flags.findOne(tx, userId, flag);
+    });
+    await this.contexts.forget([userId]);
+    return { userId, flag: row ? toFlagResponse(row, now) : null };
+  }
+
+  /** Hands a manual flag back to the rules and re-evaluates the participant in the same transaction. */
+  async handBack(userId: string, flag: string) {
+    const now = this.clock.now();
+    const ruleSet = await this.rules.activeRuleSet();
+    const row = await this.db.transaction(async (tx) => {
+      await this.lock(tx, userId, flag);
+      const removed = await this.flags.removeManual(tx, userId, flag);
+      if (!removed) throw notFound(`the flag ${flag} of participant ${userId} is not set by hand`);
+      // The rules acting on the flag decide afresh: one whose conditions hold now sets it, as on a rising edge.
+      const loaded = await this.context.loadParticipants(tx, [userId]);
+      const p = loaded.get(userId)!;
+      p.matchedRules = p.matchedRules.filter((id) => !ruleSet.byId.get(id)?.flagActions.has(flag));
+      const [decision] = await this.evaluation.evaluateUsers(tx, [userId], { now, ruleSet, loaded, trigger: 'manual' });
+      const wasSet = removed.value && !(removed.expiresAt && removed.expiresAt.getTime() <= now);
+      if (wasSet && !decision.flagChanges.some((c) => c.flag === flag)) {
+        // No rule holds it: it falls back to false, and the history and the outputs say so.
+        const change = manualChange(userId, flag, false, true, 'handed back to the rules', null, now);
+        await this.flags.insertHistory(tx, [change]);
+        await this.outbox.append(tx, [announce(change)]);
+      }
+      return this.flags.findOne(tx, userId, flag);
+    });
+    await this.contexts.forget([userId]);
+    return { userId, flag: row ? toFlagResponse(row, now) : null };
+  }
+
+  private async lock(tx: EntityManager, userId: string, flag: string): Promise<void> {
+    await this.context.lockParticipants(tx, [userId]);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`flag:${userId}:${flag}`]);
+  }
+}
+
+function manualChange(
+  userId: string,
+  flag: string,
+  value: boolean,
+  previousValue: boolean | null,
+  reason: string,
+  expiresAt: number | null,
+  now: number,
+): FlagWrite {
+  return {
+    userId,
+    flag,
+    value,
+    previousValue,
+    ruleId: MANUAL,
+    ruleVersion: null,
+    reason,
+    expiresAt,
+    causedBy: null,
+    causedByEvents: null,
+    trigger: 'manual',
+    explanation: { reason: 'set by hand' },
+    at: now,
+    occurredAt: now,
+  };
+}
+
+const announce = (c: FlagWrite) =>
+  outputEnvelope(
+    FLAG_EVENT,
+    { userId: c.userId, flag: c.flag, value: c.value, previousValue: c.previousValue, ruleId: MANUAL, reason: c.reason },
+    c.at,
+  );
