@@ -7,7 +7,7 @@ import { notFound } from '../common/errors.js';
 import { withCorrelation } from '../common/logger.js';
 import { isTransient, withRetry } from '../database/retry.js';
 import type { RuleSet } from '../engine/evaluate.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { RulesService, type RuleChange } from '../rules/rules.service.js';
 import { BackfillRepository, type Backfill } from './backfill.repository.js';
 
@@ -71,7 +71,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
     private readonly repo: BackfillRepository,
     private readonly participants: ContextRepository,
     private readonly rules: RulesService,
-    private readonly evaluation: EvaluationService,
+    private readonly evaluation: DecisionWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

@@ -5,7 +5,7 @@ import { ContextRepository } from '../context/context.repository.js';
 import { invalid } from '../common/errors.js';
 import { validateRule } from '../contracts/validation.js';
 import { compileRule, RuleSet } from '../engine/evaluate.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 
 export interface Preview {
   /** Participants whose conditions hold now. */
@@ -32,7 +32,7 @@ export class PreviewService {
   constructor(
     private readonly db: DataSource,
     private readonly participants: ContextRepository,
-    private readonly evaluation: EvaluationService,
+    private readonly evaluation: DecisionWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 

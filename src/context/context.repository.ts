@@ -46,7 +46,18 @@ export class ContextRepository {
     return new Set(rows.map((r) => r.event_id));
   }
 
-  /** Who owns each match or session already seen (the partial index covers only those two entities). */
+  /** Transaction-scoped locks on matches or sessions (owners.service.ts), in one order so two batches never deadlock. */
+  async lockRefs(tx: EntityManager, refs: RecordRef[]): Promise<void> {
+    if (refs.length === 0) return;
+    await tx.query(
+      `SELECT count(pg_advisory_xact_lock(h)) FROM (
+         SELECT DISTINCT hashtextextended(e || ':' || k, 0) AS h FROM unnest($1::text[], $2::text[]) AS x(e, k) ORDER BY 1
+       ) s`,
+      [refs.map((r) => r.entity), refs.map((r) => r.key)],
+    );
+  }
+
+  /** Who owns each match or session already seen (the partial index covers only those two entities: OwnerEntity). */
   async findOwners(tx: EntityManager, refs: RecordRef[]): Promise<Map<string, string>> {
     if (refs.length === 0) return new Map();
     const unique = [...new Map(refs.map((r) => [refKey(r.entity, r.key), r])).values()];
