@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Sets and clears of a flag within one hour of decision time (migration 1796500000000-StatsAndAuthors). */
 @Entity({ name: 'journey_stats_flag_hourly' })
@@ -18,6 +18,7 @@ export class FlagHourlyRollup {
 
 /** Rises of a rule version within one hour of decision time. */
 @Entity({ name: 'journey_stats_rule_hourly' })
+@Index('journey_stats_rule_hourly_hour', ['hour'])
 export class RuleHourlyRollup {
   @PrimaryColumn({ name: 'rule_id', type: 'text' })
   ruleId!: string;
