@@ -4,7 +4,7 @@
  *
  *   npm run bench               every part at full size (about 11 minutes on 2 cores)
  *   npm run bench -- --quick    tiny sizes, under 2 minutes: what CI runs so the suite never rots
- *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline
+ *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline,stats
  *
  * A part whose prerequisite is missing (its code, PostgreSQL, the broker) is reported as not
  * available rather than failing the run; a part that runs and breaks fails it.
@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { runEngine } from './engine/part.js';
 import { build, kafkaUp, postgresAvailable, ROOT } from './service/harness.js';
 import { backfillPart, kafkaPart, latencyPart, schedulerPart, type KafkaResult, type LatencyResult } from './service/parts.js';
+import { statsPart } from './service/stats.js';
 import { timelinePart } from './service/timeline.js';
 import { fmt, fmtSpread } from './stats.js';
 
@@ -38,6 +39,7 @@ const SIZES = quick
       bigger: 0,
       timeline: 1000,
       timelineOthers: 5,
+      statsParticipants: 2000,
     }
   : {
       participants: 10_000,
@@ -52,6 +54,7 @@ const SIZES = quick
       bigger: 1_000_000,
       timeline: 10_000,
       timelineOthers: 50,
+      statsParticipants: 100_000,
     };
 
 const started = Date.now();
@@ -100,7 +103,7 @@ if (engine?.some((s) => s.agree !== s.participants)) {
   log('engine: FAILED the fairness check: the two engines disagree on which rules match');
 }
 
-const serviceParts = ['kafka', 'latency', 'scheduler', 'backfill', 'memory', 'timeline'].filter(wanted);
+const serviceParts = ['kafka', 'latency', 'scheduler', 'backfill', 'memory', 'timeline', 'stats'].filter(wanted);
 let serviceMissing: string | null = null;
 if (serviceParts.length) {
   serviceMissing = await postgresAvailable();
@@ -132,6 +135,10 @@ const backfill = await part('backfill', serviceMissing ?? has('src/backfill/back
 
 const timeline = await part('timeline', serviceMissing ?? has('src/timeline/timeline.controller.ts'), () =>
   timelinePart({ entries: SIZES.timeline, others: SIZES.timelineOthers, log }),
+);
+
+const stats = await part('stats', serviceMissing ?? has('src/stats/stats.controller.ts'), () =>
+  statsPart({ participants: SIZES.statsParticipants, log }),
 );
 
 /* ------------------------------------------------------------------ report */
@@ -179,6 +186,13 @@ const results = {
     page_p50_ms: timeline?.page_ms.p50 ?? null,
     page_p99_ms: timeline?.page_ms.p99 ?? null,
     detail: timeline,
+  },
+  stats: {
+    // The slowest of the two flag queries (a year by day, a month by hour), p50, over the history rows written.
+    flags_ms_1m:
+      stats && stats.history_rows >= 1_000_000 ? Math.max(stats.flags_year_by_day_ms.p50, stats.flags_month_by_hour_ms.p50) : null,
+    rules_ms_1m: stats && stats.history_rows >= 1_000_000 ? stats.rules_year_by_day_ms.p50 : null,
+    detail: stats,
   },
   memory: {
     rss_mb: kafka?.rss_mb_after ?? null,
@@ -250,6 +264,13 @@ if (timeline) {
     `${timeline.entries} entries, ${timeline.pages} pages walked; GET /health/live p50 ${fmt(timeline.health_ms.p50)} ms`,
   );
 } else add('timeline', na('timeline'));
+if (stats) {
+  add(
+    'stats over flag history (HTTP), p50 ms: flags year/day · flags month/hour · rules year/day',
+    `${fmt(stats.flags_year_by_day_ms.p50)} · ${fmt(stats.flags_month_by_hour_ms.p50)} · ${fmt(stats.rules_year_by_day_ms.p50)}`,
+    `${stats.history_rows} history rows, ${stats.flag_rows} flag rows; GET /health/live p50 ${fmt(stats.health_ms.p50)} ms`,
+  );
+} else add('stats', na('stats'));
 if (kafka) add('RSS after the Kafka part, MB', fmt(kafka.rss_mb_after));
 
 const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
