@@ -184,7 +184,7 @@ function ownerOf(owner: Owner, owners: ReadonlyMap<string, string>): string | un
   return 'userId' in owner ? owner.userId : owners.get(refKey(owner.via, owner.key));
 }
 
-function eventStep(e: EventEnvelope, userId: string | null): Step {
+function eventStep(e: EventEnvelope, userId: string | null): Extract<Step, { kind: 'event' }> {
   const at = iso(Date.parse(e.timestamp));
   return { kind: 'event', at, userId, id: e.id, type: e.type, occurredAt: at, data: e.data };
 }
