@@ -63,7 +63,12 @@ const refKey = (entity: string, key: string) => `${entity}\u0000${key}`;
  * is evaluated at their due instant, as the scheduler would. `drafts`: the rules have no stored
  * version (flag steps carry ruleVersion null).
  */
-export function simulate(events: readonly EventEnvelope[], rules: RuleSet, until: number, { drafts = false } = {}): Simulation {
+export function simulate(
+  events: readonly EventEnvelope[],
+  rules: RuleSet,
+  until: number,
+  { drafts = false, maxSteps = MAX_STEPS } = {},
+): Simulation {
   const ordered = events.map((e, i) => ({ e, i, t: Date.parse(e.timestamp) })).sort((a, b) => a.t - b.t || a.i - b.i);
   const people = new Map<string, Participant>();
   const owners = new Map<string, string>();
@@ -109,7 +114,7 @@ export function simulate(events: readonly EventEnvelope[], rules: RuleSet, until
   /** Everyone due at or before `to`, earliest first, each at their due instant. */
   const runDue = (to: number) => {
     for (;;) {
-      if (steps.length >= MAX_STEPS || evaluations >= MAX_EVALUATIONS) return void (truncated = true);
+      if (steps.length >= maxSteps || evaluations >= MAX_EVALUATIONS) return void (truncated = true);
       let first: string | undefined;
       let at = Infinity;
       for (const [userId, p] of people) if (p.nextDueAt !== null && p.nextDueAt < at) [first, at] = [userId, p.nextDueAt];
