@@ -114,7 +114,7 @@ export function simulate(
   /** Everyone due at or before `to`, earliest first, each at their due instant. */
   const runDue = (to: number) => {
     for (;;) {
-      if (steps.length >= maxSteps || evaluations >= MAX_EVALUATIONS) return void (truncated = true);
+      if (steps.length + accepted.length >= maxSteps || evaluations >= MAX_EVALUATIONS) return void (truncated = true);
       let first: string | undefined;
       let at = Infinity;
       for (const [userId, p] of people) if (p.nextDueAt !== null && p.nextDueAt < at) [first, at] = [userId, p.nextDueAt];
