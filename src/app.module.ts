@@ -11,6 +11,7 @@ import { GlobalExceptionFilter } from './common/exception.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { ContextModule } from './context/context.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ENTITIES } from './entities.js';
 import { EvaluationModule } from './evaluation/evaluation.module.js';
 import { EventsModule } from './events/events.module.js';
 import { FlagsModule } from './flags/flags.module.js';
@@ -50,7 +51,7 @@ export class AppModule implements NestModule {
           ...(config.redisUrl ? { stores: [createKeyv(config.redisUrl, { namespace: config.cacheNamespace })] } : {}),
         }),
         MetricsModule.register({ public: config.metricsPublic }),
-        DatabaseModule,
+        DatabaseModule.forRoot(ENTITIES),
         RulesModule,
         ContextModule,
         FlagsModule,

@@ -2,16 +2,14 @@ import 'reflect-metadata';
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { QuietFrameworkLogger } from './common/framework-logger.js';
 import { Logger } from './common/request-logger.js';
-import { componentsFrom } from './common/openapi.js';
+import { buildOpenApi } from './common/openapi.js';
 import { applySecurity } from './common/security.js';
 import type { AppConfig } from './config/config.js';
-import { ENVELOPE_SCHEMA } from './contracts/events.js';
-import { RULE_SCHEMA } from './contracts/rule.js';
 import { KafkaConsumerServer } from './kafka/consumer.server.js';
 import { YAML_TYPES } from './rules/rule-body.js';
 
@@ -29,24 +27,7 @@ export async function createApp(config: AppConfig, { logStream }: { logStream?: 
   // Kafka in, next to HTTP: a custom @nestjs/microservices transport (see KafkaConsumerServer), started by startAllMicroservices().
   if (config.kafka) app.connectMicroservice({ strategy: app.get(KafkaConsumerServer) });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Journey Orchestration Engine')
-      .setDescription('Turns program events into per-participant journey flags and milestones through declarative rules.')
-      .setVersion('1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key from JOURNEY_API_KEYS' })
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
-      .build(),
-  );
-  document.components = {
-    ...document.components,
-    schemas: {
-      ...document.components?.schemas,
-      ...componentsFrom(RULE_SCHEMA, 'Rule'),
-      EventEnvelope: componentsFrom(ENVELOPE_SCHEMA, 'EventEnvelope').EventEnvelope,
-    },
-  };
+  const document = buildOpenApi(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
   return app;
 }

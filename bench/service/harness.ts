@@ -4,11 +4,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { Random } from '../random.js';
+import { freePort, freshDatabase } from '../../test/support/database.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,26 +50,16 @@ export async function postgresAvailable(): Promise<string | null> {
   }
 }
 
-/** A fresh `journey_bench_<random>` database; `drop()` removes it. */
+/** A fresh `journey_bench_<random>` database (the tests' helper) with a pool; `drop()` removes it. */
 export async function createDatabase(): Promise<BenchDatabase> {
-  const name = `journey_bench_${new Random(Date.now() ^ process.pid).uuid().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.toString(), max: 4 });
+  const db = await freshDatabase(PG_ADMIN_URL, 'journey_bench');
+  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   return {
-    name,
-    url: url.toString(),
+    ...db,
     pool,
     async drop() {
       await pool.end().catch(() => undefined);
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      await db.drop();
     },
   };
 }
@@ -110,17 +99,6 @@ export function build(): string | null {
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   if (r.status === 0 && existsSync(resolve(ROOT, 'dist/src/main.js'))) return null;
   return `npm run build failed: ${(r.stdout + r.stderr).trim().split('\n').slice(0, 3).join(' | ')}`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-  });
 }
 
 export interface Service {

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
-import { RuleIdPipe } from '../common/pipes.js';
+import { RequiredBody, RuleIdPipe } from '../common/pipes.js';
+import { CUSTOM_RULE, CUSTOM_RULE_YAML } from '../common/examples.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { parseRuleBody, YAML_TYPES } from '../rules/rule-body.js';
 import { BackfillService } from './backfill.service.js';
@@ -28,10 +29,16 @@ export class BackfillController {
       'The rule alone is evaluated against each participant’s real records, flags and rule state: matching counts those whose conditions hold, wouldSet / wouldClear the flag values it would change.',
   })
   @ApiConsumes('application/json', ...YAML_TYPES)
-  @ApiBody({ schema: ref('Rule') })
+  @ApiBody({
+    schema: ref('Rule'),
+    examples: {
+      json: { summary: "The seed's custom rule", value: CUSTOM_RULE },
+      yaml: { summary: 'The same in YAML', value: CUSTOM_RULE_YAML },
+    },
+  })
   @ApiResponse({ status: 200, schema: PREVIEW_RESPONSE_SCHEMA })
   @ApiResponse({ status: 400, description: 'Invalid rule: each problem with its JSON path and reason', schema: PROBLEM_SCHEMA })
-  preview(@Body() body: unknown) {
+  preview(@RequiredBody() body: unknown) {
     return this.previews.preview(parseRuleBody(body));
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ContextModule } from '../context/context.module.js';
 import { EvaluationModule } from '../evaluation/evaluation.module.js';
 import { RulesModule } from '../rules/rules.module.js';
 import { BackfillController } from './backfill.controller.js';
@@ -8,7 +9,7 @@ import { PreviewService } from './preview.service.js';
 
 /** Rule impact: the preview of a rule before it goes live, and the backfill of every participant after. */
 @Module({
-  imports: [RulesModule, EvaluationModule],
+  imports: [ContextModule, RulesModule, EvaluationModule],
   controllers: [BackfillController],
   providers: [BackfillRepository, BackfillService, PreviewService],
   exports: [BackfillRepository],

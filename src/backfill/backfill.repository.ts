@@ -1,39 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { deleteBatch } from '../database/batched-delete.js';
+import type { RowOf } from '../database/row.js';
+import { BackfillEntity, type BackfillStatus } from './backfill.entity.js';
 
-export type BackfillStatus = 'running' | 'completed' | 'failed';
+export type { BackfillStatus };
 
-export interface Backfill {
-  ruleId: string;
-  status: BackfillStatus;
-  /** Incremented by every restart and resumption: a batch of an older run never writes over a newer one. */
-  run: number;
-  ruleVersion: number | null;
-  processed: number;
-  total: number;
-  /** The last participant id done (keyset order); null before the first batch. */
-  cursor: string | null;
-  /** Walks started at this cursor that did not end cleanly (a batch committed, or a pause), the current one included. */
-  attempts: number;
-  startedAt: Date;
-  finishedAt: Date | null;
-  error: string | null;
-}
+/** A backfill's progress, as the service sees it (the API maps it in backfill.dto.ts). */
+export type Backfill = BackfillEntity;
 
-interface BackfillRow {
-  rule_id: string;
-  status: BackfillStatus;
-  run: number;
-  rule_version: number | null;
-  processed: number;
-  total: number;
-  cursor: string | null;
-  attempts: number;
-  started_at: Date;
-  finished_at: Date | null;
-  error: string | null;
-}
+type BackfillRow = RowOf<BackfillEntity>;
 
 const COLUMNS = 'rule_id, status, run, rule_version, processed, total, cursor, attempts, started_at, finished_at, error';
 
@@ -51,19 +27,17 @@ const toBackfill = (r: BackfillRow): Backfill => ({
   error: r.error,
 });
 
-/** Backfill progress (rule_backfills), and the participants walked in keyset order. */
+/** Backfill progress (rule_backfills). */
 @Injectable()
 export class BackfillRepository {
   constructor(private readonly db: DataSource) {}
 
   async findByRule(ruleId: string): Promise<Backfill | undefined> {
-    const rows: BackfillRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rule_backfills WHERE rule_id = $1`, [ruleId]);
-    return rows[0] && toBackfill(rows[0]);
+    return (await this.db.getRepository(BackfillEntity).findOneBy({ ruleId })) ?? undefined;
   }
 
   async findRunning(): Promise<Backfill[]> {
-    const rows: BackfillRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rule_backfills WHERE status = 'running' ORDER BY started_at`);
-    return rows.map(toBackfill);
+    return this.db.getRepository(BackfillEntity).find({ where: { status: 'running' }, order: { startedAt: 'ASC' } });
   }
 
   /** Starts (or restarts from the beginning) the backfill of a rule. */
@@ -132,33 +106,6 @@ export class BackfillRepository {
        WHERE rule_id = $1 AND status = 'running' AND ($3::int IS NULL OR run = $3)`,
       [ruleId, error.slice(0, 2000), run ?? null],
     );
-  }
-
-  async countParticipants(): Promise<number> {
-    const [{ n }]: { n: string }[] = await this.db.query(`SELECT count(*) AS n FROM participants`);
-    return Number(n);
-  }
-
-  /** The next participant ids after `after`, in id order, without locking (a read-only walk). */
-  async participantIdsAfter(after: string | null, limit: number): Promise<string[]> {
-    const rows: { user_id: string }[] =
-      after === null
-        ? await this.db.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1`, [limit])
-        : await this.db.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2`, [after, limit]);
-    return rows.map((r) => r.user_id);
-  }
-
-  /**
-   * The next participant ids after `after`, locked until the batch commits. It waits for a row an ingest
-   * holds rather than skipping it: that ingest may have decided with the rules from before the change,
-   * and a skipped participant would miss the new rule until their next event.
-   */
-  async lockIdsAfter(tx: EntityManager, after: string | null, limit: number): Promise<string[]> {
-    const rows: { user_id: string }[] =
-      after === null
-        ? await tx.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1 FOR UPDATE`, [limit])
-        : await tx.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2 FOR UPDATE`, [after, limit]);
-    return rows.map((r) => r.user_id);
   }
 
   /** Deletes backfills that finished (completed or failed) before `cutoff` (retention); how many. */

@@ -2,11 +2,12 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type { Subscription } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ContextRepository } from '../context/context.repository.js';
 import { notFound } from '../common/errors.js';
 import { withCorrelation } from '../common/logger.js';
 import { isTransient, withRetry } from '../database/retry.js';
 import type { RuleSet } from '../engine/evaluate.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { RulesService, type RuleChange } from '../rules/rules.service.js';
 import { BackfillRepository, type Backfill } from './backfill.repository.js';
 
@@ -68,8 +69,9 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
   constructor(
     private readonly db: DataSource,
     private readonly repo: BackfillRepository,
+    private readonly participants: ContextRepository,
     private readonly rules: RulesService,
-    private readonly evaluation: EvaluationService,
+    private readonly evaluation: DecisionWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -164,7 +166,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
     // A change to an inactive rule changes no participant.
     const ids = ruleIds.filter((id) => active.has(id));
     if (ids.length === 0) return;
-    const total = await this.repo.countParticipants();
+    const total = await this.participants.countParticipants(this.db.manager);
     const runs: Backfill[] = [];
     for (const id of ids) runs.push(await this.repo.restart(id, active.get(id)!.version, total));
     this.logger.log(
@@ -228,7 +230,9 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
           withRetry(
             () =>
               this.db.transaction(async (tx) => {
-                const ids = await this.repo.lockIdsAfter(tx, cursor, size);
+                // Waits for a row an ingest holds rather than skipping it: that ingest may have decided with
+                // the rules from before the change, and a skipped participant would miss the new rule.
+                const ids = await this.participants.idsAfter(tx, cursor, size, 'wait');
                 if (ids.length > 0) await this.evaluation.evaluateUsers(tx, ids, { now: Date.now(), ruleSet });
                 const last = ids[ids.length - 1] ?? cursor;
                 const still = await this.repo.advance(tx, current, last, ids.length, ids.length < size);

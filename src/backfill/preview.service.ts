@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ContextRepository } from '../context/context.repository.js';
 import { invalid } from '../common/errors.js';
 import { validateRule } from '../contracts/validation.js';
 import { compileRule, RuleSet } from '../engine/evaluate.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
-import { BackfillRepository } from './backfill.repository.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 
 export interface Preview {
   /** Participants whose conditions hold now. */
@@ -31,8 +31,8 @@ const DEFAULT_BATCH = 1000;
 export class PreviewService {
   constructor(
     private readonly db: DataSource,
-    private readonly repo: BackfillRepository,
-    private readonly evaluation: EvaluationService,
+    private readonly participants: ContextRepository,
+    private readonly evaluation: DecisionWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -45,7 +45,7 @@ export class PreviewService {
     const out: Preview = { matching: 0, evaluated: 0, wouldSet: 0, wouldClear: 0, sample: [] };
     const now = Date.now();
     for (let after: string | null = null; ;) {
-      const ids = await this.repo.participantIdsAfter(after, size);
+      const ids = await this.participants.idsAfter(this.db.manager, after, size);
       if (ids.length === 0) break;
       const decisions = await this.evaluation.evaluateUsers(this.db.manager, ids, { now, ruleSet, dryRun: true });
       for (const d of decisions) {

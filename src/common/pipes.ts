@@ -1,4 +1,5 @@
-import { Injectable, type PipeTransform, type ArgumentMetadata } from '@nestjs/common';
+import { createParamDecorator, Injectable, type ArgumentMetadata, type ExecutionContext, type PipeTransform } from '@nestjs/common';
+import type { Request } from 'express';
 import { NAME_PATTERN } from '../contracts/rule.js';
 import { UUID_PATTERN } from '../contracts/validation.js';
 import { invalid } from './errors.js';
@@ -35,3 +36,24 @@ export class RuleIdPipe implements PipeTransform<string, string> {
     return value;
   }
 }
+
+/** Whether a request came without a body: body-parser gives `{}` for an empty JSON body, so the length decides. */
+function bodyIsEmpty(req: Request): boolean {
+  const length = req.headers['content-length'];
+  if (length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined)) return true;
+  const body = req.body as unknown;
+  return body === undefined || (typeof body === 'string' && body.trim() === '');
+}
+
+/**
+ * The request body, which must be there: none at all (or only white space) is a 400 saying so,
+ * not a list of every missing field.
+ */
+export const RequiredBody = createParamDecorator((_: unknown, ctx: ExecutionContext): unknown => {
+  const req = ctx.switchToHttp().getRequest<Request>();
+  if (bodyIsEmpty(req))
+    throw invalid('the body is empty', [
+      { path: '', reason: 'the body is empty: send a JSON document (or YAML where the route takes it)' },
+    ]);
+  return req.body as unknown;
+});

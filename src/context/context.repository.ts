@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EntityName } from '../contracts/entities.js';
+import type { RowOf } from '../database/row.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import type { EntityRecord, ParticipantContext } from '../engine/types.js';
+import { ParticipantEntity } from './participant.entity.js';
 import type { StoredRecord } from './projection.js';
 import { deleteBatch } from '../database/batched-delete.js';
 
@@ -44,7 +46,18 @@ export class ContextRepository {
     return new Set(rows.map((r) => r.event_id));
   }
 
-  /** Who owns each match or session already seen (the partial index covers only those two entities). */
+  /** Transaction-scoped locks on matches or sessions (owners.service.ts), in one order so two batches never deadlock. */
+  async lockRefs(tx: EntityManager, refs: RecordRef[]): Promise<void> {
+    if (refs.length === 0) return;
+    await tx.query(
+      `SELECT count(pg_advisory_xact_lock(h)) FROM (
+         SELECT DISTINCT hashtextextended(e || ':' || k, 0) AS h FROM unnest($1::text[], $2::text[]) AS x(e, k) ORDER BY 1
+       ) s`,
+      [refs.map((r) => r.entity), refs.map((r) => r.key)],
+    );
+  }
+
+  /** Who owns each match or session already seen (the partial index covers only those two entities: OwnerEntity). */
   async findOwners(tx: EntityManager, refs: RecordRef[]): Promise<Map<string, string>> {
     if (refs.length === 0) return new Map();
     const unique = [...new Map(refs.map((r) => [refKey(r.entity, r.key), r])).values()];
@@ -172,6 +185,23 @@ export class ContextRepository {
         rows.map((r) => new Date(r.evaluatedAt).toISOString()),
       ],
     );
+  }
+
+  async countParticipants(db: EntityManager): Promise<number> {
+    return db.getRepository(ParticipantEntity).count();
+  }
+
+  /**
+   * The one keyset walk over the participants (backfill, preview, reconciliation sweep): the next
+   * `limit` ids after `after`, in id order. `lock: 'wait'` locks them until the transaction ends,
+   * waiting for a row another transaction holds rather than skipping it.
+   */
+  async idsAfter(db: EntityManager, after: string | null, limit: number, lock: 'none' | 'wait' = 'none'): Promise<string[]> {
+    const page = db.getRepository(ParticipantEntity).createQueryBuilder('p').select('p.userId', 'user_id').orderBy('p.userId').limit(limit);
+    if (after !== null) page.where('p.userId > :after', { after });
+    if (lock === 'wait') page.setLock('pessimistic_write');
+    const rows = await page.getRawMany<Pick<RowOf<ParticipantEntity>, 'user_id'>>();
+    return rows.map((r) => r.user_id);
   }
 
   /** Forgets processed event ids received before `cutoff` (retention: as long as the event log); how many. */

@@ -9,7 +9,7 @@ import type { ParticipantContext } from '../engine/types.js';
 import { ContextRepository } from './context.repository.js';
 import { visibleFields } from './projection.js';
 
-export const contextCacheKey = (userId: string) => `context:${userId}`;
+const contextCacheKey = (userId: string) => `context:${userId}`;
 
 const iso = (t: unknown) => (typeof t === 'number' ? new Date(t).toISOString() : null);
 
@@ -31,6 +31,11 @@ export class ContextService {
     const value = { context: p.context, known: p.known };
     await this.cache.set(key, value, this.config.contextCacheTtlMs);
     return value;
+  }
+
+  /** Drops the cached contexts of participants whose records or state changed. */
+  async forget(userIds: Iterable<string>): Promise<void> {
+    await Promise.all([...new Set(userIds)].map((u) => this.cache.del(contextCacheKey(u))));
   }
 
   /** Each entity's records and derived fields, as rules see them. */

@@ -126,7 +126,7 @@ describe('the envelope', () => {
     ],
     ['a missing data', envelope('q2q.outcome.scored', undefined), ['data: is required']],
     ['data that is not an object', envelope('q2q.outcome.scored', [data]), ['data: must be object']],
-    ['another version', envelope('q2q.outcome.scored', data, { version: 'v2' }), ['version: must be equal to constant']],
+    ['another version', envelope('q2q.outcome.scored', data, { version: 'v2' }), ['version: must be "v1"']],
     ['a bad correlationId', envelope('q2q.outcome.scored', data, { correlationId: 'abc' }), ['correlationId: must be a valid uuid']],
     ['not an object', 'hello', [': must be object']],
   ])('refuses %s', (_, input, expected) => expect(problems(input)).toEqual(expected));

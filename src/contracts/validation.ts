@@ -68,6 +68,8 @@ function describe(e: ErrorObject, prefix: string): Problem {
       return { path: join(path, String(e.params.missingProperty)), reason: 'is required' };
     case 'additionalProperties':
       return { path: join(path, String(e.params.additionalProperty)), reason: 'is not allowed (unknown field)' };
+    case 'const':
+      return { path, reason: `must be ${JSON.stringify(e.params.allowedValue)}` };
     case 'enum':
       return { path, reason: `must be one of: ${(e.params.allowedValues as unknown[]).join(', ')}` };
     case 'discriminator': {
@@ -336,7 +338,7 @@ export function validateRule(input: unknown): RuleValidation {
   const costly = input && typeof input === 'object' ? costProblems(input) : [];
   if (costly.length) return { ok: false, problems: costly, warnings: [] };
   if (!validateRuleFn(input)) return { ok: false, problems: problemsOf(validateRuleFn.errors), warnings: [] };
-  const rule = input as unknown as RuleDocument;
+  const rule = input as RuleDocument;
   const problems: Problem[] = storageProblems(rule);
   if (RESERVED_RULE_IDS.has(rule.id.toLowerCase()))
     problems.push({

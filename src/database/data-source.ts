@@ -1,17 +1,18 @@
 /**
  * The one data-source definition, shared by the app, the migration runner and the tests.
  */
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
-import { EventLogEntry } from '../eventlog/event-log.entity.js';
 
 export interface DatabaseOptions {
   url: string;
   /** PGlite serves one session: its pool must hold a single connection. */
   embedded: boolean;
+  /** Every table's entity (src/entities.ts). */
+  entities: DataSourceOptions['entities'];
 }
 
-export function createDataSource({ url, embedded }: DatabaseOptions): DataSource {
+export function createDataSource({ url, embedded, entities }: DatabaseOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -20,7 +21,7 @@ export function createDataSource({ url, embedded }: DatabaseOptions): DataSource
     migrationsRun: false,
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
-    entities: [EventLogEntry],
+    entities,
     logging: false,
     extra: { max: embedded ? 1 : 10, idleTimeoutMillis: 30_000 },
   });

@@ -1,5 +1,5 @@
-import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { createDataSource } from './data-source.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
@@ -11,29 +11,35 @@ const EMBEDDED = Symbol('EMBEDDED_POSTGRES');
  * Migrations run before anything else touches the database.
  */
 @Global()
-@Module({
-  providers: [
-    {
-      provide: EMBEDDED,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig): Promise<EmbeddedPostgres | null> =>
-        config.databaseUrl ? null : startEmbeddedPostgres(config.dataDir),
-    },
-    {
-      provide: DataSource,
-      inject: [APP_CONFIG, EMBEDDED],
-      useFactory: async (config: AppConfig, embedded: EmbeddedPostgres | null) => {
-        const ds = createDataSource({ url: config.databaseUrl ?? embedded!.url, embedded: !!embedded });
-        await ds.initialize();
-        const applied = await ds.runMigrations({ transaction: 'each' });
-        if (applied.length) new Logger('Database').log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
-        return ds;
-      },
-    },
-  ],
-  exports: [DataSource],
-})
+@Module({})
 export class DatabaseModule implements OnApplicationShutdown {
+  /** `entities`: every table's entity (src/entities.ts), given by the app: this layer does not import the modules. */
+  static forRoot(entities: DataSourceOptions['entities']): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        {
+          provide: EMBEDDED,
+          inject: [APP_CONFIG],
+          useFactory: async (config: AppConfig): Promise<EmbeddedPostgres | null> =>
+            config.databaseUrl ? null : startEmbeddedPostgres(config.dataDir),
+        },
+        {
+          provide: DataSource,
+          inject: [APP_CONFIG, EMBEDDED],
+          useFactory: async (config: AppConfig, embedded: EmbeddedPostgres | null) => {
+            const ds = createDataSource({ url: config.databaseUrl ?? embedded!.url, embedded: !!embedded, entities });
+            await ds.initialize();
+            const applied = await ds.runMigrations({ transaction: 'each' });
+            if (applied.length) new Logger('Database').log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
+            return ds;
+          },
+        },
+      ],
+      exports: [DataSource],
+    };
+  }
+
   constructor(
     private readonly dataSource: DataSource,
     @Inject(EMBEDDED) private readonly embedded: EmbeddedPostgres | null,

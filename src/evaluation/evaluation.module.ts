@@ -6,13 +6,16 @@ import { OutboxModule } from '../outbox/outbox.module.js';
 import { RulesModule } from '../rules/rules.module.js';
 import { EvaluationController } from './evaluation.controller.js';
 import { EvaluationService } from './evaluation.service.js';
-import { RuleEngineService } from './rule-engine.service.js';
+import { DecisionWriter } from './decision.writer.js';
 
-/** context → engine → decisions written: used by ingest, manual evaluation, the scheduler and backfills. */
+/**
+ * context → engine → decisions written (DecisionWriter: ingest, the scheduler, backfills), and the
+ * manual evaluate and explain use cases behind EvaluationController.
+ */
 @Module({
   imports: [RulesModule, ContextModule, FlagsModule, MilestonesModule, OutboxModule],
   controllers: [EvaluationController],
-  providers: [RuleEngineService, EvaluationService],
-  exports: [EvaluationService, RuleEngineService],
+  providers: [DecisionWriter, EvaluationService],
+  exports: [DecisionWriter],
 })
 export class EvaluationModule {}

@@ -1,14 +1,17 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 /** One accepted input event, as received (migration 1796461790791-EventLog). */
 @Entity({ name: 'journey_event_log' })
+@Unique('journey_event_log_event_id_key', ['eventId'])
+@Check('journey_event_log_source_check', `source IN ('http', 'kafka')`)
+@Index('journey_event_log_timeline', ['userId', 'occurredAt', 'id'], { where: 'user_id IS NOT NULL' })
 @Index('journey_event_log_received', ['receivedAt'])
 export class EventLogEntry {
   /** Insertion order: breaks ties between events of the same instant. */
-  @PrimaryGeneratedColumn({ type: 'bigint' })
+  @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'journey_event_log_pkey' })
   id!: string;
 
-  @Column({ name: 'event_id', type: 'uuid', unique: true })
+  @Column({ name: 'event_id', type: 'uuid' })
   eventId!: string;
 
   /** Null while the event waits for its match or session. */

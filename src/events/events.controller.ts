@@ -1,11 +1,13 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { EVENT_TYPES } from '../contracts/events.js';
 import { validateEvent, type Problem } from '../contracts/validation.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import { RequireRole } from '../auth/roles.js';
 import { invalid } from '../common/errors.js';
+import { EVENTS_BODY_EXAMPLES, INVALID_EVENTS_EXAMPLE } from '../common/examples.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
+import { RequiredBody } from '../common/pipes.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { IngestService } from './ingest.service.js';
 
@@ -45,16 +47,24 @@ export class EventsController {
     summary: 'Ingest program events (one envelope or an array)',
     description: `Every event is validated first (types: ${EVENT_TYPES.join(', ')}); if any is invalid nothing is stored. Events are deduplicated by id, applied to the participants' records and the participants evaluated before the answer. pending = events waiting for their match or session.`,
   })
-  @ApiBody({ schema: { oneOf: [ref('EventEnvelope'), { type: 'array', items: ref('EventEnvelope'), maxItems: MAX_BATCH }] } })
+  @ApiBody({
+    schema: { oneOf: [ref('EventEnvelope'), { type: 'array', items: ref('EventEnvelope'), maxItems: MAX_BATCH }] },
+    examples: EVENTS_BODY_EXAMPLES,
+  })
   @ApiResponse({
     status: 200,
     schema: {
       type: 'object',
       properties: { accepted: { type: 'integer' }, duplicates: { type: 'integer' }, pending: { type: 'integer' } },
+      example: { accepted: 3, duplicates: 0, pending: 0 },
     },
   })
-  @ApiResponse({ status: 400, description: 'Invalid events: index, path and reason of each problem', schema: PROBLEM_SCHEMA })
-  async post(@Body() body: unknown) {
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid events: index, path and reason of each problem (envelope and data alike), or an empty body',
+    schema: { ...PROBLEM_SCHEMA, example: INVALID_EVENTS_EXAMPLE },
+  })
+  async post(@RequiredBody() body: unknown) {
     let events: EventEnvelope[];
     try {
       events = validateBatch(body);

@@ -1,15 +1,14 @@
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { Cache } from 'cache-manager';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EventEnvelope } from '../contracts/events.js';
-import { ContextRepository, participantsOf, refKey, type RecordRef, type RecordRow } from '../context/context.repository.js';
-import { contextCacheKey } from '../context/context.service.js';
-import { merge, project, type Owner, type RecordPatch } from '../context/projection.js';
+import { ContextRepository, participantsOf, refKey, type RecordRow } from '../context/context.repository.js';
+import { ContextService } from '../context/context.service.js';
+import { OwnersService, type Resolved } from '../context/owners.service.js';
+import { merge } from '../context/projection.js';
 import type { RuleSet } from '../engine/evaluate.js';
 import type { Decision } from '../engine/types.js';
 import { RulesService } from '../rules/rules.service.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { Clock } from '../common/clock.js';
 import { withRetry } from '../database/retry.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -25,19 +24,6 @@ export interface IngestResult {
   outcomes: { applied: EventEnvelope[]; duplicate: EventEnvelope[]; pending: EventEnvelope[] };
 }
 
-interface Applied {
-  event: EventEnvelope;
-  userId: string;
-  patch: RecordPatch;
-}
-
-/** Events that name the match or session other events are reached through. */
-const DEFINES_OWNER: Partial<Record<EventEnvelope['type'], 'buddy_matches' | 'kintell_sessions'>> = {
-  'buddy.match.created': 'buddy_matches',
-  'buddy.match.ended': 'buddy_matches',
-  'kintell.session.completed': 'kintell_sessions',
-};
-
 /**
  * The ingest pipeline shared by HTTP and Kafka: dedupe by id → resolve the participant → apply to the
  * read model → evaluate the participants touched. One transaction for the whole batch.
@@ -49,9 +35,10 @@ export class IngestService {
   constructor(
     private readonly db: DataSource,
     private readonly context: ContextRepository,
-    private readonly evaluation: EvaluationService,
+    private readonly contexts: ContextService,
+    private readonly owners: OwnersService,
+    private readonly evaluation: DecisionWriter,
     private readonly rules: RulesService,
-    @Inject(CACHE_MANAGER) private readonly cache: Cache,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
     private readonly eventLog: EventLogRepository,
@@ -71,8 +58,7 @@ export class IngestService {
       return this.db.transaction((tx) => this.ingestIn(tx, events, now(), ruleSet, sources));
     }, this.logger);
     this.metrics.ingested(result.outcomes);
-    const users = new Set(result.decisions.map((d) => d.userId));
-    await Promise.all([...users].map((u) => this.cache.del(contextCacheKey(u))));
+    await this.contexts.forget(result.decisions.map((d) => d.userId));
     return result;
   }
 
@@ -89,49 +75,7 @@ export class IngestService {
     const kept = new Set(incoming);
     const duplicates = events.filter((e) => !kept.has(e));
 
-    // Serialise with any concurrent batch about the same matches or sessions, so none is left waiting.
-    const projected = incoming.map((event) => ({ event, ...project(event) }));
-    await this.lockRefs(
-      tx,
-      projected.flatMap((p) => {
-        const refs: RecordRef[] = [];
-        if ('via' in p.owner) refs.push({ entity: p.owner.via, key: p.owner.key });
-        const defines = DEFINES_OWNER[p.event.type];
-        if (defines) refs.push({ entity: defines, key: p.patch.key });
-        return refs;
-      }),
-    );
-
-    const viaRefs = projected.flatMap((p) => ('via' in p.owner ? [{ entity: p.owner.via, key: p.owner.key }] : []));
-    const owners = await this.context.findOwners(tx, viaRefs);
-    const applied: Applied[] = [];
-    const waiting: { event: EventEnvelope; waitFor: RecordRef }[] = [];
-    let queue = projected;
-    while (queue.length) {
-      const released: RecordRef[] = [];
-      for (const { event, owner, patch } of queue) {
-        const userId = this.resolve(owner, owners);
-        if (!userId) {
-          const o = owner as Extract<Owner, { via: string }>;
-          waiting.push({ event, waitFor: { entity: o.via, key: o.key } });
-          continue;
-        }
-        applied.push({ event, userId, patch });
-        const defines = DEFINES_OWNER[event.type];
-        if (defines && !owners.has(refKey(defines, patch.key))) {
-          owners.set(refKey(defines, patch.key), userId);
-          released.push({ entity: defines, key: patch.key });
-        }
-      }
-      // Events waiting for a match or session that just arrived (in an earlier batch or this one).
-      const stillWaiting = waiting.filter((w) => !owners.has(refKey(w.waitFor.entity, w.waitFor.key)));
-      const ready = waiting.filter((w) => owners.has(refKey(w.waitFor.entity, w.waitFor.key))).map((w) => w.event);
-      waiting.length = 0;
-      waiting.push(...stillWaiting);
-      const stored = await this.context.takePending(tx, released);
-      queue = [...ready, ...stored].map((event) => ({ event, ...project(event) }));
-    }
-    await this.context.addPending(tx, waiting);
+    const { resolved: applied, pending } = await this.owners.resolve(tx, incoming);
     await this.logEvents(tx, incoming, applied, sources);
 
     const seen = new Map<string, { first: number; last: number }>();
@@ -152,9 +96,9 @@ export class IngestService {
     return {
       accepted: incoming.length,
       duplicates: duplicates.length,
-      pending: waiting.length,
+      pending: pending.length,
       decisions,
-      outcomes: { applied: applied.map((a) => a.event), duplicate: duplicates, pending: waiting.map((w) => w.event) },
+      outcomes: { applied: applied.map((a) => a.event), duplicate: duplicates, pending },
     };
   }
 
@@ -165,7 +109,7 @@ export class IngestService {
   private async logEvents(
     tx: EntityManager,
     incoming: EventEnvelope[],
-    applied: Applied[],
+    applied: Resolved[],
     sources: ReadonlyMap<string, EventSource> | undefined,
   ): Promise<void> {
     const owner = new Map(applied.map((a) => [a.event.id, a.userId]));
@@ -180,12 +124,8 @@ export class IngestService {
     );
   }
 
-  private resolve(owner: Owner, owners: Map<string, string>): string | undefined {
-    return 'userId' in owner ? owner.userId : owners.get(refKey(owner.via, owner.key));
-  }
-
   /** Merges the events into the participants' records and writes those that changed; returns every record, merged. */
-  private async applyRecords(tx: EntityManager, applied: Applied[], stored: RecordRow[]): Promise<Map<string, RecordRow>> {
+  private async applyRecords(tx: EntityManager, applied: Resolved[], stored: RecordRow[]): Promise<Map<string, RecordRow>> {
     const key = (r: { userId: string; entity: string; key: string }) => `${r.userId}\u0000${refKey(r.entity, r.key)}`;
     const records = new Map(stored.map((r) => [key(r), r]));
     const touched = new Map<string, RecordRow>();
@@ -198,15 +138,5 @@ export class IngestService {
     }
     await this.context.upsertRecords(tx, [...touched.values()]);
     return records;
-  }
-
-  private async lockRefs(tx: EntityManager, refs: RecordRef[]): Promise<void> {
-    if (refs.length === 0) return;
-    await tx.query(
-      `SELECT count(pg_advisory_xact_lock(h)) FROM (
-         SELECT DISTINCT hashtextextended(e || ':' || k, 0) AS h FROM unnest($1::text[], $2::text[]) AS x(e, k) ORDER BY 1
-       ) s`,
-      [refs.map((r) => r.entity), refs.map((r) => r.key)],
-    );
   }
 }

@@ -1,3 +1,4 @@
+import { FLAGS_EXAMPLE } from '../common/examples.js';
 import type { FlagRow, HistoryRow } from './flags.repository.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -15,6 +16,7 @@ export const FLAG_SCHEMA = {
 export const FLAGS_RESPONSE_SCHEMA = {
   type: 'object',
   properties: { userId: { type: 'string', format: 'uuid' }, flags: { type: 'array', items: FLAG_SCHEMA }, count: { type: 'integer' } },
+  example: FLAGS_EXAMPLE,
 };
 export const HISTORY_RESPONSE_SCHEMA = {
   type: 'object',

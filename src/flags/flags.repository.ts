@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { RowOf } from '../database/row.js';
 import type { FlagState } from '../engine/types.js';
+import { FlagEntity, FlagHistoryEntity } from './flag.entity.js';
 import { deleteBatch } from '../database/batched-delete.js';
 
 export interface FlagRow {
@@ -52,51 +54,33 @@ export class FlagsRepository {
   constructor(private readonly db: DataSource) {}
 
   async findByUser(userId: string): Promise<FlagRow[]> {
-    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await this.db.query(
-      `SELECT flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = $1 ORDER BY flag`,
-      [userId],
-    );
-    return rows.map((r) => ({ flag: r.flag, value: r.value, setByRule: r.set_by_rule, setAt: r.set_at, expiresAt: r.expires_at }));
+    const rows = await this.db.getRepository(FlagEntity).find({ where: { userId }, order: { flag: 'ASC' } });
+    return rows.map((r) => ({ flag: r.flag, value: r.value, setByRule: r.setByRule, setAt: r.setAt, expiresAt: r.expiresAt }));
   }
 
   async findHistory(userId: string): Promise<HistoryRow[]> {
-    const rows: {
-      flag: string;
-      value: boolean;
-      previous_value: boolean | null;
-      rule_id: string;
-      rule_version: number | null;
-      reason: string;
-      caused_by: string | null;
-      explanation: unknown;
-      changed_at: Date;
-      occurred_at: Date;
-    }[] = await this.db.query(
-      `SELECT flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation, changed_at, occurred_at
-       FROM journey_flag_history WHERE user_id = $1 ORDER BY id`,
-      [userId],
-    );
+    const rows = await this.db.getRepository(FlagHistoryEntity).find({ where: { userId }, order: { id: 'ASC' } });
     return rows.map((r) => ({
       flag: r.flag,
       value: r.value,
-      previousValue: r.previous_value,
-      setByRule: r.rule_id,
-      ruleVersion: r.rule_version,
+      previousValue: r.previousValue,
+      setByRule: r.ruleId,
+      ruleVersion: r.ruleVersion,
       reason: r.reason,
-      causedBy: r.caused_by,
+      causedBy: r.causedBy,
       explanation: r.explanation,
-      changedAt: r.changed_at,
-      occurredAt: r.occurred_at,
+      changedAt: r.changedAt,
+      occurredAt: r.occurredAt,
     }));
   }
 
   async loadStates(tx: EntityManager, userIds: string[]): Promise<Map<string, Record<string, FlagState>>> {
     const out = new Map<string, Record<string, FlagState>>();
     if (userIds.length === 0) return out;
-    const rows: { user_id: string; flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] =
-      await tx.query(`SELECT user_id, flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = ANY($1::uuid[])`, [
-        userIds,
-      ]);
+    const rows: Omit<RowOf<FlagEntity>, 'id'>[] = await tx.query(
+      `SELECT user_id, flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
+    );
     for (const r of rows) {
       const flags = out.get(r.user_id) ?? (Object.create(null) as Record<string, FlagState>);
       flags[r.flag] = {

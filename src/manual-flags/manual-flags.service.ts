@@ -1,13 +1,11 @@
-import { CACHE_MANAGER } from '@nestjs/cache-manager';
-import { Inject, Injectable } from '@nestjs/common';
-import type { Cache } from 'cache-manager';
+import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
 import { notFound } from '../common/errors.js';
 import { ContextRepository } from '../context/context.repository.js';
-import { contextCacheKey } from '../context/context.service.js';
+import { ContextService } from '../context/context.service.js';
 import { FLAG_EVENT } from '../contracts/rule.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { FlagsRepository, type FlagWrite } from '../flags/flags.repository.js';
 import { toFlagResponse } from '../flags/flags.dto.js';
 import { outputEnvelope } from '../outbox/envelope.js';
@@ -30,8 +28,8 @@ export class ManualFlagsService {
     private readonly flags: FlagsRepository,
     private readonly context: ContextRepository,
     private readonly outbox: OutboxRepository,
-    private readonly evaluation: EvaluationService,
-    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    private readonly evaluation: DecisionWriter,
+    private readonly contexts: ContextService,
   ) {}
 
   async set(userId: string, flag: string, body: ManualFlagBody) {
@@ -48,7 +46,7 @@ export class ManualFlagsService {
       await this.evaluation.evaluateUsers(tx, [userId], { now, ruleSet, trigger: 'manual' });
       return this.flags.findOne(tx, userId, flag);
     });
-    await this.cache.del(contextCacheKey(userId));
+    await this.contexts.forget([userId]);
     return { userId, flag: row ? toFlagResponse(row, now) : null };
   }
 
@@ -74,7 +72,7 @@ export class ManualFlagsService {
       }
       return this.flags.findOne(tx, userId, flag);
     });
-    await this.cache.del(contextCacheKey(userId));
+    await this.contexts.forget([userId]);
     return { userId, flag: row ? toFlagResponse(row, now) : null };
   }
 

@@ -20,12 +20,12 @@ abstract class MetricsEndpoint {
   }
 }
 
-@ApiTags('operations')
+@ApiTags('health')
 @Public()
 @Controller('metrics')
 export class PublicMetricsController extends MetricsEndpoint {}
 
-@ApiTags('operations')
+@ApiTags('health')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
 @Controller('metrics')

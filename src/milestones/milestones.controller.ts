@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags
 import type { Response } from 'express';
 import { RequireRole } from '../auth/roles.js';
 import { invalid } from '../common/errors.js';
+import { MILESTONES_EXAMPLE } from '../common/examples.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
 import { UuidPipe } from '../common/pipes.js';
 import { MilestonesService } from './milestones.service.js';
@@ -25,6 +26,7 @@ export class MilestonesController {
     schema: {
       type: 'object',
       properties: { userId: { type: 'string' }, milestones: { type: 'array', items: MILESTONE_SCHEMA }, count: { type: 'integer' } },
+      example: MILESTONES_EXAMPLE,
     },
   })
   async list(@Param('userId', UuidPipe) userId: string) {

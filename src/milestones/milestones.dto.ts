@@ -1,3 +1,4 @@
+import { MANUAL_MILESTONE_EXAMPLE } from '../common/examples.js';
 import type { MilestoneRow } from './milestones.repository.js';
 
 export const MILESTONE_SCHEMA = {
@@ -18,8 +19,9 @@ export const MILESTONE_SCHEMA = {
 
 export const MANUAL_MILESTONE_BODY = {
   type: 'object',
-  properties: { metadata: { type: 'object', example: { reason: 'Manual override', triggeredBy: 'admin@example.com' } } },
+  properties: { metadata: { type: 'object' } },
   additionalProperties: false,
+  example: MANUAL_MILESTONE_EXAMPLE,
 };
 
 export function toMilestoneResponse(m: MilestoneRow) {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { deleteBatch } from '../database/batched-delete.js';
+import type { RowOf } from '../database/row.js';
+import { MilestoneEntity } from './milestone.entity.js';
 
 export interface MilestoneRow {
   milestone: string;
@@ -10,19 +12,12 @@ export interface MilestoneRow {
   /** Program time of the cause (the decision time for a manual milestone). */
   occurredAt: Date;
 }
-interface Row {
-  milestone: string;
-  reached_at: Date;
-  triggered_by_rule: string;
-  metadata: Record<string, unknown>;
-  occurred_at: Date;
-}
-const toRow = (r: Row): MilestoneRow => ({
+const toRow = (r: MilestoneEntity): MilestoneRow => ({
   milestone: r.milestone,
-  reachedAt: r.reached_at,
-  triggeredByRule: r.triggered_by_rule,
+  reachedAt: r.reachedAt,
+  triggeredByRule: r.triggeredByRule,
   metadata: r.metadata,
-  occurredAt: r.occurred_at,
+  occurredAt: r.occurredAt,
 });
 
 /** The key of a participant's milestone in the set insertMany returns. */
@@ -33,25 +28,19 @@ export class MilestonesRepository {
   constructor(private readonly db: DataSource) {}
 
   async findByUser(userId: string): Promise<MilestoneRow[]> {
-    const rows: Row[] = await this.db.query(
-      `SELECT milestone, reached_at, triggered_by_rule, metadata, occurred_at FROM journey_milestones WHERE user_id = $1 ORDER BY reached_at, milestone`,
-      [userId],
-    );
+    const rows = await this.db.getRepository(MilestoneEntity).find({ where: { userId }, order: { reachedAt: 'ASC', milestone: 'ASC' } });
     return rows.map(toRow);
   }
 
   async findOne(tx: EntityManager, userId: string, milestone: string): Promise<MilestoneRow | undefined> {
-    const rows: Row[] = await tx.query(
-      `SELECT milestone, reached_at, triggered_by_rule, metadata, occurred_at FROM journey_milestones WHERE user_id = $1 AND milestone = $2`,
-      [userId, milestone],
-    );
-    return rows[0] && toRow(rows[0]);
+    const row = await tx.getRepository(MilestoneEntity).findOneBy({ userId, milestone });
+    return row ? toRow(row) : undefined;
   }
 
   async loadNames(tx: EntityManager, userIds: string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
     if (userIds.length === 0) return out;
-    const rows: { user_id: string; milestone: string }[] = await tx.query(
+    const rows: Pick<RowOf<MilestoneEntity>, 'user_id' | 'milestone'>[] = await tx.query(
       `SELECT user_id, milestone FROM journey_milestones WHERE user_id = ANY($1::uuid[])`,
       [userIds],
     );
@@ -72,7 +61,7 @@ export class MilestonesRepository {
     rows: { userId: string; milestone: string; ruleId: string; metadata: object; at: number; occurredAt?: number }[],
   ): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const inserted: { user_id: string; milestone: string }[] = await tx.query(
+    const inserted: Pick<RowOf<MilestoneEntity>, 'user_id' | 'milestone'>[] = await tx.query(
       `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata, occurred_at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::timestamptz[])
        ON CONFLICT (user_id, milestone) DO NOTHING RETURNING user_id, milestone`,

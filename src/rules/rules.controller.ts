@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { RULE_SCHEMA } from '../contracts/rule.js';
 import { RequireRole } from '../auth/roles.js';
-import { RuleIdPipe } from '../common/pipes.js';
+import { RequiredBody, RuleIdPipe } from '../common/pipes.js';
+import { CUSTOM_RULE, CUSTOM_RULE_YAML } from '../common/examples.js';
 import { invalid } from '../common/errors.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { RulesService } from './rules.service.js';
@@ -67,11 +68,17 @@ export class RulesController {
   @RequireRole('admin')
   @ApiOperation({ summary: 'Create a rule (JSON or YAML body)' })
   @ApiConsumes('application/json', ...YAML_TYPES)
-  @ApiBody({ schema: ref('Rule') })
+  @ApiBody({
+    schema: ref('Rule'),
+    examples: {
+      json: { summary: "The seed's custom rule", value: CUSTOM_RULE },
+      yaml: { summary: 'The same in YAML', value: CUSTOM_RULE_YAML },
+    },
+  })
   @ApiResponse({ status: 201, schema: RULE_WRITE_RESPONSE_SCHEMA })
   @ApiResponse(INVALID)
   @ApiResponse({ status: 409, description: 'A rule with this id exists', schema: PROBLEM_SCHEMA })
-  async create(@Body() body: unknown, @Req() req: Request) {
+  async create(@RequiredBody() body: unknown, @Req() req: Request) {
     return toRuleWriteResponse(await this.rules.create(parseRuleBody(body), by(req)));
   }
 
@@ -81,11 +88,17 @@ export class RulesController {
     summary: 'Update a rule: the fields given replace those stored, a field given as null is removed; the result is validated whole',
   })
   @ApiConsumes('application/json', ...YAML_TYPES)
-  @ApiBody({ schema: { type: 'object', description: 'Any subset of the rule fields' } })
+  @ApiBody({
+    schema: { type: 'object', description: 'Any subset of the rule fields' },
+    examples: {
+      priority: { summary: 'A new priority', value: { priority: 20 } },
+      deactivate: { summary: 'Deactivate', value: { active: false } },
+    },
+  })
   @ApiResponse({ status: 200, schema: RULE_WRITE_RESPONSE_SCHEMA })
   @ApiResponse(INVALID)
   @ApiResponse(NOT_FOUND)
-  async update(@Param('id', RuleIdPipe) id: string, @Body() body: unknown, @Req() req: Request) {
+  async update(@Param('id', RuleIdPipe) id: string, @RequiredBody() body: unknown, @Req() req: Request) {
     return toRuleWriteResponse(await this.rules.update(id, parseRuleBody(body), by(req)));
   }
 

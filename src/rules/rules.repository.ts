@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type QueryDeepPartialEntity } from 'typeorm';
 import type { RuleDocument } from '../contracts/rule.js';
+import { RuleEntity, RuleVersionEntity } from './rule.entity.js';
 
 export interface StoredRule {
   doc: RuleDocument;
@@ -17,129 +18,112 @@ export interface RuleVersion {
   createdAt: Date;
 }
 
-interface RuleRow {
-  rule_config: RuleDocument;
-  active: boolean;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const toStored = (r: RuleRow): StoredRule => ({
-  doc: { ...r.rule_config, active: r.active },
+const toStored = (r: RuleEntity): StoredRule => ({
+  doc: { ...r.ruleConfig, active: r.active },
   active: r.active,
   version: r.version,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
+  createdAt: r.createdAt,
+  updatedAt: r.updatedAt,
 });
 
-const COLUMNS = 'rule_config, active, version, created_at, updated_at';
-
-interface VersionRow {
-  version: number;
-  rule_config: RuleDocument;
-  created_by: string;
-  created_at: Date;
-}
-
-const toVersion = (r: VersionRow): RuleVersion => ({
+const toVersion = (r: RuleVersionEntity): RuleVersion => ({
   version: r.version,
-  doc: r.rule_config,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
+  doc: r.ruleConfig,
+  createdBy: r.createdBy,
+  createdAt: r.createdAt,
 });
 
-const VERSION_COLUMNS = 'version, rule_config, created_by, created_at';
+/** Precedence: descending priority, ties by id (the engine orders the same way). */
+const ORDER = { priority: 'DESC', ruleId: 'ASC' } as const;
+
+/** The document as a jsonb value (TypeORM's partial type does not follow the document's open `payload` records). */
+const asJson = (doc: RuleDocument) => doc as QueryDeepPartialEntity<RuleDocument>;
+
+/** The columns of a rule that its document decides. */
+const fromDoc = (doc: RuleDocument) => ({
+  name: doc.name,
+  description: doc.description ?? null,
+  ruleConfig: asJson(doc),
+  active: doc.active ?? true,
+  priority: doc.priority,
+});
 
 @Injectable()
 export class RulesRepository {
   constructor(private readonly db: DataSource) {}
 
   async findAllOrdered(): Promise<StoredRule[]> {
-    const rows: RuleRow[] = await this.db.query(`SELECT ${COLUMNS} FROM journey_rules ORDER BY priority DESC, rule_id`);
-    return rows.map(toStored);
+    return (await this.db.getRepository(RuleEntity).find({ order: ORDER })).map(toStored);
   }
 
   async findActiveOrdered(): Promise<StoredRule[]> {
-    const rows: RuleRow[] = await this.db.query(`SELECT ${COLUMNS} FROM journey_rules WHERE active ORDER BY priority DESC, rule_id`);
-    return rows.map(toStored);
+    return (await this.db.getRepository(RuleEntity).find({ where: { active: true }, order: ORDER })).map(toStored);
   }
 
   async findById(ruleId: string, tx: EntityManager | DataSource = this.db): Promise<StoredRule | undefined> {
-    const rows: RuleRow[] = await tx.query(`SELECT ${COLUMNS} FROM journey_rules WHERE rule_id = $1`, [ruleId]);
-    return rows[0] && toStored(rows[0]);
+    const row = await tx.getRepository(RuleEntity).findOneBy({ ruleId });
+    return row ? toStored(row) : undefined;
   }
 
   async lockById(tx: EntityManager, ruleId: string): Promise<StoredRule | undefined> {
-    const rows: RuleRow[] = await tx.query(`SELECT ${COLUMNS} FROM journey_rules WHERE rule_id = $1 FOR UPDATE`, [ruleId]);
-    return rows[0] && toStored(rows[0]);
+    const row = await tx.getRepository(RuleEntity).findOne({ where: { ruleId }, lock: { mode: 'pessimistic_write' } });
+    return row ? toStored(row) : undefined;
   }
 
-  /** Inserts a new rule at version 1 (or after its last recorded version); false when the id exists. */
+  /** Inserts a new rule at version 1 (or after its last recorded version); undefined when the id exists. */
   async insert(tx: EntityManager, doc: RuleDocument, createdBy: string): Promise<StoredRule | undefined> {
-    const [{ next }]: { next: number }[] = await tx.query(
-      `SELECT COALESCE(MAX(version), 0) + 1 AS next FROM journey_rule_versions WHERE rule_id = $1`,
-      [doc.id],
-    );
-    const rows: RuleRow[] = await tx.query(
-      `INSERT INTO journey_rules (rule_id, name, description, rule_config, active, priority, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (rule_id) DO NOTHING RETURNING ${COLUMNS}`,
-      [doc.id, doc.name, doc.description ?? null, JSON.stringify(doc), doc.active ?? true, doc.priority, next],
-    );
-    if (!rows[0]) return undefined;
-    await this.recordVersion(tx, doc, next, createdBy);
-    return toStored(rows[0]);
+    const { last } = (await tx
+      .getRepository(RuleVersionEntity)
+      .createQueryBuilder('v')
+      .select('MAX(v.version)', 'last')
+      .where('v.rule_id = :ruleId', { ruleId: doc.id })
+      .getRawOne<{ last: number | null }>())!;
+    const version = (last ?? 0) + 1;
+    const inserted = await tx
+      .createQueryBuilder()
+      .insert()
+      .into(RuleEntity)
+      .values({ ruleId: doc.id, version, ...fromDoc(doc) })
+      .orIgnore()
+      .execute();
+    if ((inserted.raw as unknown[]).length === 0) return undefined;
+    await this.recordVersion(tx, doc, version, createdBy);
+    return toStored(await tx.getRepository(RuleEntity).findOneByOrFail({ ruleId: doc.id }));
   }
 
   async update(tx: EntityManager, doc: RuleDocument, createdBy: string): Promise<StoredRule> {
-    const rows: RuleRow[] = await tx.query(
-      `WITH u AS (
-         UPDATE journey_rules SET name = $2, description = $3, rule_config = $4, active = $5, priority = $6,
-           version = version + 1, updated_at = now()
-         WHERE rule_id = $1 RETURNING ${COLUMNS}
-       ) SELECT * FROM u`,
-      [doc.id, doc.name, doc.description ?? null, JSON.stringify(doc), doc.active ?? true, doc.priority],
-    );
-    await this.recordVersion(tx, doc, rows[0].version, createdBy);
-    return toStored(rows[0]);
+    const rules = tx.getRepository(RuleEntity);
+    await rules.update({ ruleId: doc.id }, { ...fromDoc(doc), version: () => 'version + 1', updatedAt: () => 'now()' });
+    const row = await rules.findOneByOrFail({ ruleId: doc.id });
+    await this.recordVersion(tx, doc, row.version, createdBy);
+    return toStored(row);
   }
 
   async delete(ruleId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `WITH d AS (DELETE FROM journey_rules WHERE rule_id = $1 RETURNING rule_id) SELECT rule_id FROM d`,
-      [ruleId],
-    );
-    return rows.length > 0;
+    const { affected } = await this.db.getRepository(RuleEntity).delete({ ruleId });
+    return (affected ?? 0) > 0;
   }
 
   /** Ids that ever existed (versions outlive deleted rules): seeds never resurrect a deleted rule. */
   async knownIds(tx: EntityManager | DataSource = this.db): Promise<Set<string>> {
-    const rows: { rule_id: string }[] = await tx.query(`SELECT DISTINCT rule_id FROM journey_rule_versions`);
+    const rows = await tx
+      .getRepository(RuleVersionEntity)
+      .createQueryBuilder('v')
+      .select('DISTINCT v.rule_id', 'rule_id')
+      .getRawMany<{ rule_id: string }>();
     return new Set(rows.map((r) => r.rule_id));
   }
 
   async findVersions(ruleId: string): Promise<RuleVersion[]> {
-    const rows: VersionRow[] = await this.db.query(
-      `SELECT ${VERSION_COLUMNS} FROM journey_rule_versions WHERE rule_id = $1 ORDER BY version`,
-      [ruleId],
-    );
-    return rows.map(toVersion);
+    return (await this.db.getRepository(RuleVersionEntity).find({ where: { ruleId }, order: { version: 'ASC' } })).map(toVersion);
   }
 
   async findVersion(ruleId: string, version: number): Promise<RuleVersion | undefined> {
-    const rows: VersionRow[] = await this.db.query(
-      `SELECT ${VERSION_COLUMNS} FROM journey_rule_versions WHERE rule_id = $1 AND version = $2`,
-      [ruleId, version],
-    );
-    return rows[0] && toVersion(rows[0]);
+    const row = await this.db.getRepository(RuleVersionEntity).findOneBy({ ruleId, version });
+    return row ? toVersion(row) : undefined;
   }
 
   private async recordVersion(tx: EntityManager, doc: RuleDocument, version: number, createdBy: string): Promise<void> {
-    await tx.query(`INSERT INTO journey_rule_versions (rule_id, version, rule_config, created_by) VALUES ($1, $2, $3, $4)`, [
-      doc.id,
-      version,
-      JSON.stringify(doc),
-      createdBy,
-    ]);
+    await tx.getRepository(RuleVersionEntity).insert({ ruleId: doc.id, version, ruleConfig: asJson(doc), createdBy });
   }
 }

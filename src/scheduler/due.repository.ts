@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { ContextRepository } from '../context/context.repository.js';
 
 export interface DueRow {
   userId: string;
@@ -12,6 +13,8 @@ const rows = (found: { user_id: string; next_due_at: Date | null }[]): DueRow[] 
 /** Which participants time has caught up with, and pages of all of them for the sweep. */
 @Injectable()
 export class DueRepository {
+  constructor(private readonly participants: ContextRepository) {}
+
   /**
    * Locks up to `limit` participants due at `now`, the longest overdue first. Rows another
    * transaction holds (a scheduler elsewhere, an ingest, a backfill) are skipped, never waited for.
@@ -40,17 +43,14 @@ export class DueRepository {
    * another transaction, now locked. The page decides the cursor, so a skipped row never ends the walk.
    */
   async lockPage(tx: EntityManager, after: string | null, limit: number): Promise<{ last: string | null; locked: DueRow[] }> {
-    const page: { user_id: string }[] =
-      after === null
-        ? await tx.query(`SELECT user_id FROM participants ORDER BY user_id LIMIT $1`, [limit])
-        : await tx.query(`SELECT user_id FROM participants WHERE user_id > $1 ORDER BY user_id LIMIT $2`, [after, limit]);
+    const page = await this.participants.idsAfter(tx, after, limit);
     if (page.length === 0) return { last: null, locked: [] };
     const locked = rows(
       await tx.query(
         `SELECT user_id, next_due_at FROM participants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE SKIP LOCKED`,
-        [page.map((r) => r.user_id)],
+        [page],
       ),
     );
-    return { last: page.length < limit ? null : page[page.length - 1].user_id, locked };
+    return { last: page.length < limit ? null : page[page.length - 1], locked };
   }
 }

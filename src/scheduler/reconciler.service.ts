@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Change, Decision } from '../engine/types.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { RulesService } from '../rules/rules.service.js';
 import { Clock } from '../common/clock.js';
 import { DueRepository, type DueRow } from './due.repository.js';
@@ -44,7 +44,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     private readonly db: DataSource,
     private readonly rules: RulesService,
-    private readonly evaluation: EvaluationService,
+    private readonly evaluation: DecisionWriter,
     private readonly due: DueRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ContextModule } from '../context/context.module.js';
 import { EvaluationModule } from '../evaluation/evaluation.module.js';
 import { RulesModule } from '../rules/rules.module.js';
 import { DueRepository } from './due.repository.js';
@@ -7,7 +8,7 @@ import { SchedulerService } from './scheduler.service.js';
 
 /** Time-driven evaluation: the due-instant scheduler and the reconciliation sweep. */
 @Module({
-  imports: [EvaluationModule, RulesModule],
+  imports: [ContextModule, EvaluationModule, RulesModule],
   providers: [DueRepository, SchedulerService, ReconcilerService],
 })
 export class SchedulerModule {}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { EvaluationService } from '../evaluation/evaluation.service.js';
+import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RulesService } from '../rules/rules.service.js';
 import { Clock } from '../common/clock.js';
@@ -28,7 +28,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly db: DataSource,
     private readonly rules: RulesService,
-    private readonly evaluation: EvaluationService,
+    private readonly evaluation: DecisionWriter,
     private readonly due: DueRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

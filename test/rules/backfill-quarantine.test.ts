@@ -6,7 +6,7 @@ import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EvaluationService } from '../../src/evaluation/evaluation.service.js';
+import { DecisionWriter } from '../../src/evaluation/decision.writer.js';
 import { backend, freshDatabase, startApp, TEST_PG_URL } from '../support/app.js';
 import { backfillFinished, ingestPopulation, poll, type BackfillBody } from './helpers.js';
 
@@ -37,7 +37,7 @@ describe(`backfill quarantine (${backend})`, () => {
     let calls = 0;
     try {
       await ingestPopulation(first, 10, 10, 2);
-      jest.spyOn(first.app.get(EvaluationService), 'evaluateUsers').mockImplementation(() => {
+      jest.spyOn(first.app.get(DecisionWriter), 'evaluateUsers').mockImplementation(() => {
         calls++;
         return Promise.reject(new Error('participant poisoned'));
       });
@@ -68,7 +68,7 @@ describe(`backfill quarantine (${backend})`, () => {
     let seen: BackfillBody;
     try {
       // Slowed so the service can be stopped while it runs.
-      const evaluation = first.app.get(EvaluationService);
+      const evaluation = first.app.get(DecisionWriter);
       const real = evaluation.evaluateUsers.bind(evaluation);
       jest.spyOn(evaluation, 'evaluateUsers').mockImplementation(async (...args) => {
         await new Promise((r) => setTimeout(r, 200));

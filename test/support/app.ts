@@ -3,12 +3,11 @@
  * (default) or a fresh database on the PostgreSQL at TEST_PG_URL.
  */
 import type { INestApplication } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { freshDatabase as sharedFreshDatabase } from './database.js';
 
 export const KEYS = { admin: 'admin-key-123456', service: 'service-key-123456', reader: 'reader-key-123456' };
 export const TEST_PG_URL = process.env.TEST_PG_URL;
@@ -21,24 +20,7 @@ export const backend = TEST_PG_URL ? 'PostgreSQL' : 'PGlite';
 export const TEST_LOG_LEVEL = process.env.JOURNEY_TEST_LOGS || 'silent';
 
 /** A fresh, empty database on the test PostgreSQL server; dropped by the returned function. */
-export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `journey_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(TEST_PG_URL!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: TEST_PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+export const freshDatabase = () => sharedFreshDatabase(TEST_PG_URL!);
 
 export interface TestApp {
   app: INestApplication;

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope, EventType } from '../contracts/events.js';
+import { ContextRepository, refKey, type RecordRef } from './context.repository.js';
+import { project, type Owner, type RecordPatch } from './projection.js';
+
+/** Records other events reach their participant through: a buddy match, a Kintell session. */
+export type OwnerEntity = Extract<Owner, { via: string }>['via'];
+
+/** Events that name a match's or a session's participant (the others reach it through the match or session). */
+const DEFINES_OWNER: Partial<Record<EventType, OwnerEntity>> = {
+  'buddy.match.created': 'buddy_matches',
+  'buddy.match.ended': 'buddy_matches',
+  'kintell.session.completed': 'kintell_sessions',
+};
+
+export interface Resolved {
+  event: EventEnvelope;
+  userId: string;
+  patch: RecordPatch;
+}
+
+/**
+ * Who owns a participant's match or session: the one home of that idea. Each event names its
+ * participant directly (projection.ts) or through a match or session; those are looked up in the
+ * read model, learnt from the events of the same batch, or waited for (pending events, released
+ * when the match or session arrives).
+ */
+@Injectable()
+export class OwnersService {
+  constructor(private readonly repo: ContextRepository) {}
+
+  /**
+   * The participant of each event, in the caller's transaction. Events whose match or session is
+   * not known yet are stored as pending; earlier pending events that this batch releases are
+   * resolved with it.
+   */
+  async resolve(tx: EntityManager, events: EventEnvelope[]): Promise<{ resolved: Resolved[]; pending: EventEnvelope[] }> {
+    const projected = events.map((event) => ({ event, ...project(event) }));
+    // Serialise with any concurrent batch about the same matches or sessions, so none is left waiting.
+    await this.repo.lockRefs(
+      tx,
+      projected.flatMap((p) => {
+        const refs: RecordRef[] = [];
+        if ('via' in p.owner) refs.push({ entity: p.owner.via, key: p.owner.key });
+        const defines = DEFINES_OWNER[p.event.type];
+        if (defines) refs.push({ entity: defines, key: p.patch.key });
+        return refs;
+      }),
+    );
+
+    const viaRefs = projected.flatMap((p) => ('via' in p.owner ? [{ entity: p.owner.via, key: p.owner.key }] : []));
+    const owners = await this.repo.findOwners(tx, viaRefs);
+    const resolved: Resolved[] = [];
+    const waiting: { event: EventEnvelope; waitFor: RecordRef }[] = [];
+    let queue = projected;
+    while (queue.length) {
+      const released: RecordRef[] = [];
+      for (const { event, owner, patch } of queue) {
+        const userId = 'userId' in owner ? owner.userId : owners.get(refKey(owner.via, owner.key));
+        if (!userId) {
+          const o = owner as Extract<Owner, { via: string }>;
+          waiting.push({ event, waitFor: { entity: o.via, key: o.key } });
+          continue;
+        }
+        resolved.push({ event, userId, patch });
+        const defines = DEFINES_OWNER[event.type];
+        if (defines && !owners.has(refKey(defines, patch.key))) {
+          owners.set(refKey(defines, patch.key), userId);
+          released.push({ entity: defines, key: patch.key });
+        }
+      }
+      // Events waiting for a match or session that just arrived (in an earlier batch or this one).
+      const stillWaiting = waiting.filter((w) => !owners.has(refKey(w.waitFor.entity, w.waitFor.key)));
+      const ready = waiting.filter((w) => owners.has(refKey(w.waitFor.entity, w.waitFor.key))).map((w) => w.event);
+      waiting.length = 0;
+      waiting.push(...stillWaiting);
+      const stored = await this.repo.takePending(tx, released);
+      queue = [...ready, ...stored].map((event) => ({ event, ...project(event) }));
+    }
+    await this.repo.addPending(tx, waiting);
+    return { resolved, pending: waiting.map((w) => w.event) };
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Every table's entity, each defined in the module that owns the table. Listed here, beside the
+ * app module, and handed to DatabaseModule.forRoot: the database layer does not import the modules above it.
+ */
+import { BackfillEntity } from './backfill/backfill.entity.js';
+import { EventLogEntry } from './eventlog/event-log.entity.js';
+import { ParticipantEntity, ParticipantRecordEntity, PendingEventEntity, ProcessedEventEntity } from './context/participant.entity.js';
+import { FlagEntity, FlagHistoryEntity } from './flags/flag.entity.js';
+import { MilestoneEntity } from './milestones/milestone.entity.js';
+import { OutboxEntity } from './outbox/outbox.entity.js';
+import { RuleEntity, RuleVersionEntity } from './rules/rule.entity.js';
+
+export const ENTITIES = [
+  RuleEntity,
+  RuleVersionEntity,
+  ParticipantEntity,
+  ParticipantRecordEntity,
+  ProcessedEventEntity,
+  PendingEventEntity,
+  FlagEntity,
+  FlagHistoryEntity,
+  MilestoneEntity,
+  OutboxEntity,
+  BackfillEntity,
+  EventLogEntry,
+];
