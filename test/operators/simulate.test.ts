@@ -84,7 +84,9 @@ const flagChanges = (steps: Step[], user: string) =>
 describe(`POST /journey/simulate (${backend})`, () => {
   it('gives the flag changes that the real ingest and scheduler make for the same events, and writes nothing', async () => {
     const user = randomUUID();
-    const events = anasEvents(user);
+    // Ben, beside her: enrolled on day 3 and never heard of again.
+    const ben = randomUUID();
+    const events = [...anasEvents(user), ev.enrollment(ben, 'active', at(3), `enr-${ben}`)];
     const until = at(120).toISOString();
     const written = [await count('journey_event_log'), await count('journey_outbox')];
     const participants = await count('participants');
@@ -124,6 +126,9 @@ describe(`POST /journey/simulate (${backend})`, () => {
     const { body: timeline } = await t.as('reader').get(`/journey/participants/${user}/timeline?kinds=flag&limit=200`).expect(200);
     const real = (timeline.entries as Step[]).map((s) => ({ flag: s.flag, value: s.value, at: s.at })).reverse();
     expect(simulated).toEqual(real);
+    const { body: bens } = await t.as('reader').get(`/journey/participants/${ben}/timeline?kinds=flag&limit=200`).expect(200);
+    expect(flagChanges(steps, ben)).toEqual((bens.entries as Step[]).map((s) => ({ flag: s.flag, value: s.value, at: s.at })).reverse());
+    expect(flagChanges(steps, ben)).toContainEqual({ flag: 'followup_needed', value: true, at: at(17).toISOString() });
   });
 
   it('plays draft rules instead of the active ones', async () => {
