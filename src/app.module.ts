@@ -22,6 +22,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { MilestonesModule } from './milestones/milestones.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { TimelineModule } from './timeline/timeline.module.js';
+import { SimulateModule } from './simulate/simulate.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { loggerOptions } from './common/logger.js';
@@ -64,6 +65,7 @@ export class AppModule implements NestModule {
         RetentionModule,
         TimelineModule,
         ManualFlagsModule,
+        SimulateModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
