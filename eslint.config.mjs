@@ -11,7 +11,7 @@ const LAYERS = [
   ['engine', 'common'],
   ['auth', 'database', 'metrics', 'outbox', 'health', 'eventlog', 'stats'],
   ['rules', 'context', 'flags', 'milestones'],
-  ['evaluation', 'timeline'],
+  ['evaluation', 'timeline', 'simulate'],
   ['events', 'backfill', 'scheduler', 'manual-flags'],
   ['kafka', 'retention'],
   ['cli'],

@@ -23,6 +23,7 @@ import { MilestonesModule } from './milestones/milestones.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { TimelineModule } from './timeline/timeline.module.js';
+import { SimulateModule } from './simulate/simulate.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { SchedulerModule } from './scheduler/scheduler.module.js';
 import { loggerOptions } from './common/logger.js';
@@ -66,6 +67,7 @@ export class AppModule implements NestModule {
         TimelineModule,
         StatsModule,
         ManualFlagsModule,
+        SimulateModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

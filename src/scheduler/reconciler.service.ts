@@ -5,7 +5,7 @@ import type { Change, Decision } from '../engine/types.js';
 import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { RulesService } from '../rules/rules.service.js';
 import { Clock } from '../common/clock.js';
-import { DueRepository, type DueRow } from './due.repository.js';
+import { DueRepository, type DueRow } from '../context/due.repository.js';
 import { Periodic } from './periodic.js';
 
 /** Participants per transaction of the sweep. */

@@ -5,7 +5,7 @@ import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RulesService } from '../rules/rules.service.js';
 import { Clock } from '../common/clock.js';
-import { DueRepository } from './due.repository.js';
+import { DueRepository } from '../context/due.repository.js';
 import { Periodic } from './periodic.js';
 
 /** Participants claimed per transaction. */

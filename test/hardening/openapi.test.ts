@@ -55,6 +55,11 @@ describe(`the OpenAPI document (${backend})`, () => {
       type: 'kintell.session.completed',
     });
     expect(Object.keys((events.one.value as { data: object }).data).length).toBeGreaterThan(3);
+    const simulate = doc.paths['/journey/simulate'].post.requestBody!.content['application/json'].examples!;
+    expect((simulate.followup.value as { events: { type: string }[] }).events.map((e) => e.type)).toEqual([
+      'program.enrollment.created',
+      'buddy.event.attended',
+    ]);
   });
 
   it('groups the routes under described tags, none called "operations"; the key scheme is an API key, not a JWT', () => {
@@ -74,6 +79,7 @@ describe(`answers that go with the contract (${backend})`, () => {
     ['post', '/journey/rules'],
     ['post', '/journey/rules/preview'],
     ['put', '/journey/rules/mentor_ready_001'],
+    ['post', '/journey/simulate'],
   ] as const)('%s %s with an empty body: 400 "the body is empty"', async (method, url) => {
     const role = url === '/journey/events' ? 'service' : 'admin';
     for (const contentType of ['application/json', 'application/x-www-form-urlencoded', 'application/yaml']) {

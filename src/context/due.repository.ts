@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ContextRepository } from '../context/context.repository.js';
+import { ContextRepository } from './context.repository.js';
 
 export interface DueRow {
   userId: string;
@@ -10,7 +10,7 @@ export interface DueRow {
 const rows = (found: { user_id: string; next_due_at: Date | null }[]): DueRow[] =>
   found.map((r) => ({ userId: r.user_id, nextDueAt: r.next_due_at ? r.next_due_at.getTime() : null }));
 
-/** Which participants time has caught up with, and pages of all of them for the sweep. */
+/** Which participants time has caught up with (for the scheduler and the sweep), and pages of all of them for the sweep. */
 @Injectable()
 export class DueRepository {
   constructor(private readonly participants: ContextRepository) {}
