@@ -5,6 +5,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 @Unique('journey_flags_user_id_flag_key', ['userId', 'flag'])
 // Who holds a flag: one flag and value's holders in participant order.
 @Index('journey_flags_holders', ['flag', 'value', 'userId'])
+// Trends: today's holders of every flag, counted from the index alone (migration 1796500000000).
+@Index('journey_flags_holding', ['flag', 'expiresAt'], { where: 'value' })
 export class FlagEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'journey_flags_pkey' })
   id!: string;

@@ -2,6 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** Sets and clears of a flag within one hour of decision time (migration 1796500000000-StatsAndAuthors). */
 @Entity({ name: 'journey_stats_flag_hourly' })
+@Index('journey_stats_flag_hourly_hour', ['hour'])
 export class FlagHourlyRollup {
   @PrimaryColumn({ type: 'text' })
   flag!: string;

@@ -9,7 +9,7 @@ export class StatsRepository {
   /** Holders (value true, not expired at `now`) per flag, from the flags themselves. */
   async holdersNow(now: number): Promise<Map<string, number>> {
     const rows: { flag: string; n: number }[] = await this.db.query(
-      `SELECT flag, count(*) FILTER (WHERE value AND (expires_at IS NULL OR expires_at > $1))::int AS n FROM journey_flags GROUP BY flag`,
+      `SELECT flag, count(*)::int AS n FROM journey_flags WHERE value AND (expires_at IS NULL OR expires_at > $1) GROUP BY flag`,
       [new Date(now).toISOString()],
     );
     return new Map(rows.map((r) => [r.flag, r.n]));
