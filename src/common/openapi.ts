@@ -60,6 +60,7 @@ const TAGS: [name: string, description: string][] = [
   ['milestones', 'Milestones a participant has reached, by a rule or by hand'],
   ['context', 'What the rules see for a participant'],
   ['participants', 'What happened to a participant over time: events, flag changes and why, milestones, outputs'],
+  ['stats', 'Trends: holders of each flag and rule firings per hour, day or week'],
   ['simulate', 'What some events would do, played in memory through the same engine: the journey in program time, nothing written'],
   ['rules', 'The declarative rules: create, change, version, preview, backfill and explain them'],
   ['health', 'Liveness, readiness and Prometheus metrics'],
