@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { RetentionService } from '../../src/retention/retention.service.js';
 import { Clock } from '../../src/common/clock.js';
 import { SchedulerService } from '../../src/scheduler/scheduler.service.js';
-import { backend, startApp, type TestApp } from '../support/app.js';
+import { BACKGROUND_OFF, backend, startApp, type TestApp } from '../support/app.js';
 import { daysAgo, ev } from '../support/events.js';
 
 const DAY = 86_400_000;
@@ -15,21 +15,11 @@ const DAY = 86_400_000;
 let t: TestApp;
 beforeAll(async () => {
   // Nothing in the background: each test drives the scheduler and the retention job itself.
-  t = await startApp({
-    JOURNEY_BACKFILL_BATCH_SIZE: '0',
-    JOURNEY_SCHEDULER_INTERVAL_MS: '0',
-    JOURNEY_RECONCILE_INTERVAL_MS: '0',
-    JOURNEY_RETENTION_INTERVAL_MS: '0',
-  });
+  t = await startApp(BACKGROUND_OFF);
 }, 60_000);
 afterAll(() => t.close());
 
-const ingest = (events: unknown) =>
-  t
-    .as('service')
-    .post('/journey/events')
-    .send(events as object)
-    .expect(200);
+const ingest = (events: unknown) => t.ingest(events);
 
 interface LogRow {
   event_id: string;

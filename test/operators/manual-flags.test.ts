@@ -3,21 +3,16 @@
  * rules, handed back with an immediate re-evaluation in the same transaction.
  */
 import { randomUUID } from 'node:crypto';
-import { backend, startApp, type TestApp } from '../support/app.js';
+import { BACKGROUND_OFF, backend, startApp, type TestApp } from '../support/app.js';
 import { daysAgo, ev } from '../support/events.js';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startApp({ JOURNEY_BACKFILL_BATCH_SIZE: '0', JOURNEY_SCHEDULER_INTERVAL_MS: '0', JOURNEY_RETENTION_INTERVAL_MS: '0' });
+  t = await startApp(BACKGROUND_OFF);
 }, 90_000);
 afterAll(() => t.close());
 
-const ingest = (events: unknown) =>
-  t
-    .as('service')
-    .post('/journey/events')
-    .send(events as object)
-    .expect(200);
+const ingest = (events: unknown) => t.ingest(events);
 const flagOf = async (u: string, flag: string) =>
   ((await t.as('reader').get(`/journey/flags/${u}`).expect(200)).body.flags as Record<string, unknown>[]).find((f) => f.flag === flag);
 const history = async (u: string) =>

@@ -34,10 +34,20 @@ export interface TestApp {
     put: (url: string) => request.Test;
     delete: (url: string) => request.Test;
   };
+  /** POST /journey/events with a service key, expecting 200. */
+  ingest(events: unknown): request.Test;
   close(): Promise<void>;
 }
 
 /** The app on a fresh database (TEST_PG_URL) or PGlite; `env.DATABASE_URL` names a database of the test's own instead. */
+/** Nothing in the background: a test that drives the scheduler, sweep, retention and backfills itself. */
+export const BACKGROUND_OFF = {
+  JOURNEY_BACKFILL_BATCH_SIZE: '0',
+  JOURNEY_SCHEDULER_INTERVAL_MS: '0',
+  JOURNEY_RECONCILE_INTERVAL_MS: '0',
+  JOURNEY_RETENTION_INTERVAL_MS: '0',
+};
+
 export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = TEST_PG_URL && !env.DATABASE_URL ? await freshDatabase() : undefined;
   const config = loadConfig({
@@ -64,6 +74,10 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
       put: (url) => auth(role)(http.put(url)),
       delete: (url) => auth(role)(http.delete(url)),
     }),
+    ingest: (events) =>
+      auth('service')(http.post('/journey/events'))
+        .send(events as object)
+        .expect(200),
     async close() {
       await app.close();
       await database?.drop();
