@@ -47,6 +47,8 @@ export interface FlagChange {
   causedBy: string | null;
   explanation: unknown;
   changedAt: string;
+  /** The program time of what caused the change (the latest causing event's timestamp, a due instant, a manual action). */
+  occurredAt: string;
 }
 
 export interface HistoryResponse {
@@ -60,6 +62,8 @@ export interface Milestone {
   reachedAt: string;
   triggeredByRule: string;
   metadata: Record<string, unknown>;
+  /** The program time of what caused it. */
+  occurredAt: string;
 }
 
 export interface MilestonesResponse {
