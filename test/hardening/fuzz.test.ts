@@ -475,7 +475,7 @@ describe(`fuzzing the write endpoints (${backend})`, () => {
         runs.rules[c.kind]++;
         if (res.status === 201) created++;
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
     );
     // Every 201 stored exactly one rule; no refusal stored anything.
     expect((await t.as('reader').get('/journey/rules').expect(200)).body.count).toBe(before + created);
@@ -497,7 +497,7 @@ describe(`fuzzing the write endpoints (${backend})`, () => {
           posted.push(...batch.map((e) => e.id.toLowerCase()));
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
     );
   }, 120_000);
 
