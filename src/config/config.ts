@@ -26,6 +26,8 @@ export interface AppConfig {
   rulesCacheTtlMs: number;
   contextCacheTtlMs: number;
   bodyLimit: string;
+  /** Concurrent POST /journey/events requests share transactions (JOURNEY_INGEST_GROUP_COMMIT, default true). */
+  ingestGroupCommit: boolean;
   kafka?: KafkaConfig;
   schedulerIntervalMs: number;
   reconcileIntervalMs: number;
@@ -162,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rulesCacheTtlMs: int(env, 'JOURNEY_RULES_CACHE_TTL_MS', 60_000),
     contextCacheTtlMs: int(env, 'JOURNEY_CONTEXT_CACHE_TTL_MS', 300_000),
     bodyLimit: env.JOURNEY_BODY_LIMIT || '1mb',
+    ingestGroupCommit: bool(env, 'JOURNEY_INGEST_GROUP_COMMIT', true),
     kafka: brokers?.length
       ? {
           brokers,

@@ -9,7 +9,7 @@ import { EVENTS_BODY_EXAMPLES, INVALID_EVENTS_EXAMPLE } from '../common/examples
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { RequiredBody } from '../common/pipes.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { IngestService } from './ingest.service.js';
+import { GroupCommitService } from './group-commit.service.js';
 
 export const MAX_BATCH = 1000;
 
@@ -36,7 +36,7 @@ export function validateBatch(body: unknown): EventEnvelope[] {
 @Controller('journey/events')
 export class EventsController {
   constructor(
-    private readonly ingest: IngestService,
+    private readonly ingest: GroupCommitService,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -45,7 +45,7 @@ export class EventsController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Ingest program events (one envelope or an array)',
-    description: `Every event is validated first (types: ${EVENT_TYPES.join(', ')}); if any is invalid nothing is stored. Events are deduplicated by id, applied to the participants' records and the participants evaluated before the answer. pending = events waiting for their match or session.`,
+    description: `Every event is validated first (types: ${EVENT_TYPES.join(', ')}); if any is invalid nothing is stored. Events are deduplicated by id, applied to the participants' records and the participants evaluated before the answer (concurrent requests may share a transaction; each is answered after the commit that carried its events, with its own counts). pending = events waiting for their match or session.`,
   })
   @ApiBody({
     schema: { oneOf: [ref('EventEnvelope'), { type: 'array', items: ref('EventEnvelope'), maxItems: MAX_BATCH }] },
@@ -72,7 +72,6 @@ export class EventsController {
       this.metrics.rejected(Array.isArray(body) ? body : [body]);
       throw e;
     }
-    const { accepted, duplicates, pending } = await this.ingest.ingest(events);
-    return { accepted, duplicates, pending };
+    return this.ingest.submit(events);
   }
 }

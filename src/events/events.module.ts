@@ -4,12 +4,13 @@ import { EvaluationModule } from '../evaluation/evaluation.module.js';
 import { EventLogModule } from '../eventlog/event-log.module.js';
 import { RulesModule } from '../rules/rules.module.js';
 import { EventsController } from './events.controller.js';
+import { GroupCommitService } from './group-commit.service.js';
 import { IngestService } from './ingest.service.js';
 
 @Module({
   imports: [ContextModule, EvaluationModule, RulesModule, EventLogModule],
   controllers: [EventsController],
-  providers: [IngestService],
+  providers: [IngestService, GroupCommitService],
   exports: [IngestService],
 })
 export class EventsModule {}

@@ -69,7 +69,10 @@ export class IngestService {
     ruleSet: RuleSet,
     sources?: ReadonlyMap<string, EventSource>,
   ): Promise<IngestResult> {
-    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+    // The first copy of an id is the one kept, as if the copies had come one after the other.
+    const firsts = new Map<string, EventEnvelope>();
+    for (const e of events) if (!firsts.has(e.id)) firsts.set(e.id, e);
+    const unique = [...firsts.values()];
     const fresh = await this.context.markProcessed(tx, unique);
     const incoming = unique.filter((e) => fresh.has(e.id));
     const kept = new Set(incoming);

@@ -8,7 +8,7 @@ import { withCorrelation } from '../common/logger.js';
 import type { EventSource } from '../eventlog/event-source.js';
 import { isTransient } from '../database/retry.js';
 import { decodeMessage } from './decode.js';
-import { Coalescer } from './coalescer.js';
+import { Coalescer } from '../common/coalescer.js';
 import { KafkaClient, type Poison } from './kafka.client.js';
 import { KafkaHealth } from './kafka.health.js';
 import { MetricsService } from '../metrics/metrics.service.js';

@@ -65,6 +65,32 @@ describe('Coalescer', () => {
   });
 });
 
+describe('Coalescer results', () => {
+  it('gives each submitter the result of the run that carried its items', async () => {
+    const runs: number[][] = [];
+    const c = new Coalescer(async (items: number[]) => {
+      runs.push(items);
+      if (items.includes(3)) throw new Error('refused 3');
+      return items.reduce((a, b) => a + b, 0);
+    }, 100);
+    const outcomes = await Promise.allSettled([c.submit([1, 2]), c.submit([4])]);
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: 7 },
+      { status: 'fulfilled', value: 7 },
+    ]);
+    const again = await Promise.allSettled([c.submit([1, 2]), c.submit([3]), c.submit([4])]);
+    expect(again.map((o) => (o.status === 'fulfilled' ? o.value : 'rejected'))).toEqual([3, 'rejected', 4]);
+  });
+
+  it("rejects every submission of a failed run at once when the failure is not one submission's doing", async () => {
+    const r = recorder(() => true);
+    const c = new Coalescer(r.run, 100, 50, (e) => !(e as Error).message.includes('refused'));
+    const outcomes = await Promise.allSettled([c.submit([1]), c.submit([2])]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(r.runs).toEqual([[1, 2]]);
+  });
+});
+
 describe('Coalescer with members', () => {
   it('waits for every member still working before it runs', async () => {
     const r = recorder();

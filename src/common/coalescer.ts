@@ -1,26 +1,33 @@
 /**
- * Joins work handed in concurrently into fewer, larger runs. kafkajs hands each partition's batch to
- * its own `eachBatch` call; with many partitions, each carries a slice of the stream, and one
- * database transaction per slice is mostly round trips and repeated evaluations of the same
- * participants. Callers `join()` while they work and `leave()` when done; a run starts once every
- * member has handed its items in (the others are between two slices: committing offsets,
- * heartbeating), or once `max` items wait, or at the latest `lingerMs` after the first submission.
- * Each submitter learns the outcome of the run that carried its items.
+ * Joins work handed in concurrently into fewer, larger runs: one database transaction carries the
+ * items of many submitters instead of one transaction each.
  *
- * A run that fails with several submissions in it is retried one submission at a time, so one bad
- * submission neither fails nor delays the verdict on the others.
+ * - Kafka: kafkajs hands each partition's batch to its own `eachBatch` call; with many partitions,
+ *   each carries a slice of the stream. Callers `join()` while they work and `leave()` when done;
+ *   a run starts once every member has handed its items in (the others are between two slices:
+ *   committing offsets, heartbeating), or once `max` items wait, or at the latest `lingerMs` after
+ *   the first submission.
+ * - HTTP (group commit): requests never join as members, so a run starts as soon as the previous
+ *   one is over, with every request that arrived meanwhile.
+ *
+ * Each submitter learns the outcome of the run that carried its items: its result, or its error.
+ * A run that fails with several submissions in it is retried one submission at a time (when
+ * `isolate` says the failure may be one submission's doing), so one bad submission neither fails
+ * nor delays the verdict on the others.
  */
-export class Coalescer<T> {
-  private readonly queue: { items: T[]; resolve: () => void; reject: (e: unknown) => void }[] = [];
+export class Coalescer<T, R = void> {
+  private readonly queue: { items: T[]; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private members = 0;
   private draining = false;
   /** Wakes a drain waiting for the members still working. */
   private wake?: () => void;
 
   constructor(
-    private readonly run: (items: T[]) => Promise<void>,
+    private readonly run: (items: T[]) => Promise<R>,
     private readonly max: number,
     private readonly lingerMs = 50,
+    /** Whether a failed run with several submissions is retried one submission at a time (default: always). */
+    private readonly isolate: (e: unknown) => boolean = () => true,
   ) {}
 
   /** Callers at work now. */
@@ -37,8 +44,8 @@ export class Coalescer<T> {
     this.wake?.();
   }
 
-  /** Resolves once `items` are committed as part of some run; rejects with that run's error. */
-  submit(items: T[]): Promise<void> {
+  /** Resolves with the result of the run that committed `items`; rejects with that run's error. */
+  submit(items: T[]): Promise<R> {
     return new Promise((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
       this.wake?.();
@@ -82,10 +89,10 @@ export class Coalescer<T> {
         group.push(this.queue.shift()!);
       }
       try {
-        await this.run(group.length === 1 ? group[0].items : group.flatMap((s) => s.items));
-        for (const s of group) s.resolve();
+        const r = await this.run(group.length === 1 ? group[0].items : group.flatMap((s) => s.items));
+        for (const s of group) s.resolve(r);
       } catch (e) {
-        if (group.length === 1) group[0].reject(e);
+        if (group.length === 1 || !this.isolate(e)) for (const s of group) s.reject(e);
         else for (const s of group) await this.run(s.items).then(s.resolve, s.reject);
       }
     }
