@@ -4,7 +4,7 @@
  *
  *   npm run bench               every part at full size (about 11 minutes on 2 cores)
  *   npm run bench -- --quick    tiny sizes, under 2 minutes: what CI runs so the suite never rots
- *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline,stats
+ *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline,stats,http,startup
  *
  * A part whose prerequisite is missing (its code, PostgreSQL, the broker) is reported as not
  * available rather than failing the run; a part that runs and breaks fails it.
@@ -15,6 +15,8 @@ import { resolve } from 'node:path';
 import { runEngine } from './engine/part.js';
 import { build, kafkaUp, postgresAvailable, ROOT } from './service/harness.js';
 import { backfillPart, kafkaPart, latencyPart, schedulerPart, type KafkaResult, type LatencyResult } from './service/parts.js';
+import { httpPart } from './service/http.js';
+import { startupPart } from './service/startup.js';
 import { statsPart } from './service/stats.js';
 import { timelinePart } from './service/timeline.js';
 import { fmt, fmtSpread } from './stats.js';
@@ -40,6 +42,10 @@ const SIZES = quick
       timeline: 1000,
       timelineOthers: 5,
       statsParticipants: 2000,
+      httpSeconds: 1,
+      httpWarmupS: 0.5,
+      httpPacedS: 1,
+      httpBaselinePacedS: 1,
     }
   : {
       participants: 10_000,
@@ -55,6 +61,11 @@ const SIZES = quick
       timeline: 10_000,
       timelineOthers: 50,
       statsParticipants: 100_000,
+      httpSeconds: 15,
+      httpWarmupS: 3,
+      httpPacedS: 20,
+      // Without group commit the embedded database falls behind 500/s: a short run keeps its backlog short.
+      httpBaselinePacedS: 5,
     };
 
 const started = Date.now();
@@ -103,7 +114,18 @@ if (engine?.some((s) => s.agree !== s.participants)) {
   log('engine: FAILED the fairness check: the two engines disagree on which rules match');
 }
 
-const serviceParts = ['kafka', 'latency', 'scheduler', 'backfill', 'memory', 'timeline', 'stats'].filter(wanted);
+// startup: only in the full run (two starts of the service, about 10 s).
+const serviceParts = [
+  'kafka',
+  'latency',
+  'scheduler',
+  'backfill',
+  'memory',
+  'timeline',
+  'stats',
+  'http',
+  ...(quick ? [] : ['startup']),
+].filter(wanted);
 let serviceMissing: string | null = null;
 if (serviceParts.length) {
   serviceMissing = await postgresAvailable();
@@ -140,6 +162,24 @@ const timeline = await part('timeline', serviceMissing ?? has('src/timeline/time
 const stats = await part('stats', serviceMissing ?? has('src/stats/stats.controller.ts'), () =>
   statsPart({ participants: SIZES.statsParticipants, log }),
 );
+
+const HTTP_CLIENTS = 32;
+const HTTP_RATE = 500;
+const http = await part('http', serviceMissing ?? has('src/events/group-commit.service.ts'), () =>
+  httpPart({
+    clients: HTTP_CLIENTS,
+    seconds: SIZES.httpSeconds,
+    warmupS: SIZES.httpWarmupS,
+    rate: HTTP_RATE,
+    pacedS: SIZES.httpPacedS,
+    baselinePacedS: SIZES.httpBaselinePacedS,
+    log,
+  }),
+);
+
+const startup = quick
+  ? ((status.startup = { available: false, reason: 'full run only' }), null)
+  : await part('startup', serviceMissing ?? has('scripts/measure-startup.mjs'), () => startupPart(log));
 
 /* ------------------------------------------------------------------ report */
 
@@ -193,6 +233,17 @@ const results = {
       stats && stats.history_rows >= 1_000_000 ? Math.max(stats.flags_year_by_day_ms.p50, stats.flags_month_by_hour_ms.p50) : null,
     rules_ms_1m: stats && stats.history_rows >= 1_000_000 ? stats.rules_year_by_day_ms.p50 : null,
     detail: stats,
+  },
+  http: {
+    single_events_per_sec_pg: http?.pg.group_commit.requests_per_sec ?? null,
+    single_events_per_sec_embedded: http?.embedded.group_commit.requests_per_sec ?? null,
+    // At 500 requests/s, the slower of the two backends.
+    p99_ms: http ? Math.max(http.pg.group_commit.paced_ms.p99, http.embedded.group_commit.paced_ms.p99) : null,
+    detail: http,
+  },
+  startup: {
+    restart_s: startup?.restart_s ?? null,
+    detail: startup,
   },
   memory: {
     rss_mb: kafka?.rss_mb_after ?? null,
@@ -271,6 +322,23 @@ if (stats) {
     `${stats.history_rows} history rows, ${stats.flag_rows} flag rows; GET /health/live p50 ${fmt(stats.health_ms.p50)} ms`,
   );
 } else add('stats', na('stats'));
+if (http) {
+  for (const name of ['pg', 'embedded'] as const) {
+    const b = http[name];
+    add(
+      `http ${name}: single-event requests/s, ${http.clients} clients (group commit / one transaction each)`,
+      `${fmt(b.group_commit.requests_per_sec)} / ${fmt(b.baseline.requests_per_sec)}`,
+      `×${fmt(b.ratio_vs_baseline)}; p99 at saturation ${fmt(b.group_commit.saturated_ms.p99)} / ${fmt(b.baseline.saturated_ms.p99)} ms`,
+    );
+    add(
+      `http ${name}: at ${HTTP_RATE} requests/s, p50 / p99 ms (group commit / one transaction each)`,
+      `${fmt(b.group_commit.paced_ms.p50)} / ${fmt(b.group_commit.paced_ms.p99)} · ${fmt(b.baseline.paced_ms.p50)} / ${fmt(b.baseline.paced_ms.p99)}`,
+      `${b.group_commit.paced_seconds} s / ${b.baseline.paced_seconds} s`,
+    );
+  }
+} else add('http', na('http'));
+if (startup) add('restart (npm start → /health), s', fmt(startup.restart_s), `load average ${startup.load_average_1m}`);
+else add('startup', na('startup'));
 if (kafka) add('RSS after the Kafka part, MB', fmt(kafka.rss_mb_after));
 
 const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));

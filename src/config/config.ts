@@ -184,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: list(env.JOURNEY_CORS_ORIGINS),
     redisUrl: env.REDIS_URL || undefined,
     cacheNamespace: env.JOURNEY_CACHE_NAMESPACE || 'journey',
-    rateLimit: { limit: int(env, 'JOURNEY_RATE_LIMIT', 6000), ttlMs: positive(env, 'JOURNEY_RATE_TTL_MS', 60_000) },
+    rateLimit: { limit: int(env, 'JOURNEY_RATE_LIMIT', 600_000), ttlMs: positive(env, 'JOURNEY_RATE_TTL_MS', 60_000) },
     metricsPublic: bool(env, 'JOURNEY_METRICS_PUBLIC', true),
     backfillBatchSize: int(env, 'JOURNEY_BACKFILL_BATCH_SIZE', 1000),
     liveMaxStallMs: positive(env, 'JOURNEY_LIVE_MAX_STALL_MS', 5000),

@@ -1,0 +1,202 @@
+/**
+ * Benchmark part `http` (issue 15 item 1): single-event POST /journey/events requests, each raising a
+ * flag for a new participant, on PostgreSQL and on the embedded PGlite. Two figures per backend, with
+ * group commit on (the default) and off (JOURNEY_INGEST_GROUP_COMMIT=false, a transaction per
+ * request: the baseline) in the same run:
+ *
+ * - throughput: 32 clients, each posting its next request as soon as the last is answered;
+ * - latency: requests sent on a fixed schedule (500/s, open loop: a slow answer does not delay the
+ *   next request), each timed from its send to its answer.
+ *
+ * Every answer must be a 200 counting the event accepted, and every event's flag must be there at the end.
+ */
+import { Agent, request } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Random } from '../random.js';
+import { summarize, type Summary } from '../stats.js';
+import { ADMIN_KEY, createDatabase, startService, type Service } from './harness.js';
+import { flagRaisingEvent } from './workload.js';
+
+type Log = (line: string) => void;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface HttpOpts {
+  /** Concurrent clients of the throughput run. */
+  clients: number;
+  /** Seconds of the throughput run (after `warmupS`). */
+  seconds: number;
+  warmupS: number;
+  /** Requests per second of the paced run, and its seconds with group commit on and off. */
+  rate: number;
+  pacedS: number;
+  baselinePacedS: number;
+  log: Log;
+}
+
+export interface HttpMode {
+  requests_per_sec: number;
+  /** Answer times at saturation (the throughput run). */
+  saturated_ms: Summary;
+  /** Answer times of the paced run. */
+  paced_ms: Summary;
+  paced_rate: number;
+  paced_seconds: number;
+}
+
+export interface HttpBackend {
+  group_commit: HttpMode;
+  baseline: HttpMode;
+  ratio_vs_baseline: number;
+}
+
+export interface HttpResult {
+  clients: number;
+  pg: HttpBackend;
+  embedded: HttpBackend;
+}
+
+/** One service's single-event client: keep-alive connections, one event per request. */
+function client(service: Service, rnd: Random) {
+  const url = new URL(service.base);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const users: string[] = [];
+  let failure: string | undefined;
+  const post = () =>
+    new Promise<number>((resolve, reject) => {
+      const user = rnd.uuid();
+      const body = JSON.stringify(flagRaisingEvent(rnd, user, Date.now()).envelope);
+      const started = performance.now();
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/journey/events',
+          method: 'POST',
+          agent,
+          headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => {
+            if (res.statusCode !== 200 || !text.includes('"accepted":1')) failure ??= `${res.statusCode} ${text.slice(0, 200)}`;
+            else users.push(user);
+            resolve(performance.now() - started);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  return {
+    post,
+    users,
+    check() {
+      if (failure) throw new Error(`POST /journey/events answered ${failure}`);
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** `clients` closed loops for `warmupS` + `seconds`; requests answered within the measured seconds. */
+async function saturate(c: ReturnType<typeof client>, clients: number, warmupS: number, seconds: number) {
+  const start = performance.now() + warmupS * 1000;
+  const end = start + seconds * 1000;
+  const times: number[] = [];
+  let answered = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < end) {
+        const ms = await c.post();
+        const at = performance.now();
+        if (at >= start && at < end) {
+          answered++;
+          times.push(ms);
+        }
+      }
+    }),
+  );
+  return { perSec: answered / seconds, ms: summarize(times) };
+}
+
+/** `rate` requests/s for `seconds`, on a fixed schedule. */
+async function paced(c: ReturnType<typeof client>, rate: number, seconds: number): Promise<Summary> {
+  const tickMs = 10;
+  const perTick = (rate * tickMs) / 1000;
+  const start = performance.now();
+  const inflight: Promise<number>[] = [];
+  let sent = 0;
+  for (let tick = 0; tick * tickMs < seconds * 1000; tick++) {
+    const wait = start + tick * tickMs - performance.now();
+    if (wait > 0) await sleep(wait);
+    const want = Math.round((tick + 1) * perTick) - sent;
+    for (let i = 0; i < want; i++) inflight.push(c.post());
+    sent += want;
+  }
+  return summarize(await Promise.all(inflight));
+}
+
+async function measure(service: Service, opts: HttpOpts, rate: number, pacedS: number, check: (users: string[]) => Promise<void>) {
+  const c = client(service, new Random(15));
+  try {
+    const s = await saturate(c, opts.clients, opts.warmupS, opts.seconds);
+    await sleep(200);
+    const p = await paced(c, rate, pacedS);
+    c.check();
+    await check(c.users);
+    return { requests_per_sec: s.perSec, saturated_ms: s.ms, paced_ms: p, paced_rate: rate, paced_seconds: pacedS };
+  } finally {
+    c.close();
+  }
+}
+
+/** Every answered event's participant holds the flag (a sample of 200, read over HTTP). */
+async function flagsHeld(service: Service, users: string[]): Promise<void> {
+  const step = Math.max(1, Math.floor(users.length / 200));
+  for (let i = 0; i < users.length; i += step) {
+    const r = await service.request('GET', `/journey/flags/${users[i]}`);
+    const flags = (r.body?.flags ?? []) as { flag: string; value: boolean }[];
+    if (!flags.some((f) => f.flag === 'language_support_needed' && f.value))
+      throw new Error(`no flag for ${users[i]}: ${JSON.stringify(r.body)}`);
+  }
+}
+
+async function backend(name: 'pg' | 'embedded', opts: HttpOpts): Promise<HttpBackend> {
+  const modes: Partial<Record<'group_commit' | 'baseline', HttpMode>> = {};
+  for (const mode of ['group_commit', 'baseline'] as const) {
+    const db = name === 'pg' ? await createDatabase() : undefined;
+    const dataDir = name === 'embedded' ? mkdtempSync(join(tmpdir(), 'journey-bench-http-')) : undefined;
+    let service: Service | undefined;
+    try {
+      service = await startService({
+        ...(db ? { DATABASE_URL: db.url } : { JOURNEY_DATA_DIR: dataDir! }),
+        JOURNEY_INGEST_GROUP_COMMIT: mode === 'group_commit' ? 'true' : 'false',
+      });
+      const pacedS = mode === 'group_commit' ? opts.pacedS : opts.baselinePacedS;
+      const m = await measure(service, opts, opts.rate, pacedS, (users) => flagsHeld(service!, users));
+      modes[mode] = m;
+      opts.log(
+        `http ${name}, group commit ${mode === 'group_commit' ? 'on' : 'off'}: ${Math.round(m.requests_per_sec)} requests/s with ${opts.clients} clients ` +
+          `(p50 ${m.saturated_ms.p50.toFixed(1)} ms, p99 ${m.saturated_ms.p99.toFixed(1)} ms); at ${opts.rate}/s for ${pacedS} s: ` +
+          `p50 ${m.paced_ms.p50.toFixed(1)} ms, p99 ${m.paced_ms.p99.toFixed(1)} ms`,
+      );
+    } finally {
+      await service?.stop();
+      await db?.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return {
+    group_commit: modes.group_commit!,
+    baseline: modes.baseline!,
+    ratio_vs_baseline: modes.group_commit!.requests_per_sec / modes.baseline!.requests_per_sec,
+  };
+}
+
+export async function httpPart(opts: HttpOpts): Promise<HttpResult> {
+  const pg = await backend('pg', opts);
+  const embedded = await backend('embedded', opts);
+  return { clients: opts.clients, pg, embedded };
+}
