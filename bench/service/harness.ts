@@ -106,6 +106,8 @@ export interface Service {
   base: string;
   /** Resident memory of the service process, MB. */
   rssMb(): number;
+  /** CPU time the service process has used (user + system), ms. */
+  cpuMs(): number;
   /** An admin request; the parsed JSON body. */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
@@ -144,6 +146,12 @@ export async function startService(env: Record<string, string>): Promise<Service
   const service: Service = {
     pid: child.pid!,
     base,
+    cpuMs() {
+      // /proc/<pid>/stat: utime and stime are the 14th and 15th fields, in clock ticks (100 a second);
+      // the command name (2nd) is in parentheses and may hold spaces.
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
     rssMb() {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
