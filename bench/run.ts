@@ -169,6 +169,7 @@ const http = await part('http', serviceMissing ?? has('src/events/group-commit.s
     warmupS: SIZES.httpWarmupS,
     rate: HTTP_RATE,
     pacedS: SIZES.httpPacedS,
+    baseline: !quick,
     log,
   }),
 );
@@ -324,19 +325,19 @@ if (stats) {
 } else add('stats', na('stats'));
 if (http) {
   for (const name of ['pg', 'embedded'] as const) {
-    const b = http[name];
+    const on = http[name].group_commit;
+    const off = http[name].baseline;
+    const paced = (m: { paced_ms: { p50: number; p99: number } | null }) =>
+      m.paced_ms ? `${fmt(m.paced_ms.p50)} / ${fmt(m.paced_ms.p99)}` : 'beyond its throughput';
     add(
       `http ${name}: single-event requests/s, ${http.clients} clients (group commit / one transaction each)`,
-      `${fmt(b.group_commit.requests_per_sec)} / ${fmt(b.baseline.requests_per_sec)}`,
-      `×${fmt(b.ratio_vs_baseline)}; p99 at saturation ${fmt(b.group_commit.saturated_ms.p99)} / ${fmt(b.baseline.saturated_ms.p99)} ms; ` +
-        `service CPU per request ${fmt(b.group_commit.service_cpu_ms_per_request)} / ${fmt(b.baseline.service_cpu_ms_per_request)} ms`,
+      `${fmt(on.requests_per_sec)} / ${off ? fmt(off.requests_per_sec) : 'not measured (--quick)'}`,
+      `${off ? `×${fmt(http[name].ratio_vs_baseline)}; ` : ''}p99 at saturation ${fmt(on.saturated_ms.p99)}${off ? ` / ${fmt(off.saturated_ms.p99)}` : ''} ms; ` +
+        `service CPU per request ${fmt(on.service_cpu_ms_per_request)}${off ? ` / ${fmt(off.service_cpu_ms_per_request)}` : ''} ms`,
     );
     add(
-      `http ${name}: at ${HTTP_RATE} requests/s, p50 / p99 ms (group commit / one transaction each)`,
-      [b.group_commit, b.baseline]
-        .map((m) => (m.paced_ms ? `${fmt(m.paced_ms.p50)} / ${fmt(m.paced_ms.p99)}` : 'beyond its throughput'))
-        .join(' · '),
-      `${b.group_commit.paced_seconds} s / ${b.baseline.paced_seconds} s`,
+      `http ${name}: at ${HTTP_RATE} requests/s for ${on.paced_seconds} s, p50 / p99 ms (group commit / one transaction each)`,
+      `${paced(on)}${off ? ` · ${paced(off)}` : ''}`,
     );
   }
 } else add('http', na('http'));
