@@ -249,7 +249,15 @@ describe('truth maintenance', () => {
     it.each([
       ['true', true, clearer, [['f', false, MANUAL_OWNER, 'expired']]],
       ['false', false, setter, [['f', true, 'setter', 'conditions hold']]],
-      ['true, by a rule that keeps it', true, setter, [['f', true, 'setter', 'conditions hold']]],
+      [
+        'true, by a rule that sets it again',
+        true,
+        setter,
+        [
+          ['f', false, MANUAL_OWNER, 'expired'],
+          ['f', true, 'setter', 'conditions hold'],
+        ],
+      ],
     ])("set %s, is the rules' again at its expiry, though they matched all along", (_, value, r, atExpiry) => {
       const j = journey([r], flagged('f', MANUAL_OWNER, { value, expiresAt: T0 + HOUR }));
       const before = j.at(withSession, T0);

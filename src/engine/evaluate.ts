@@ -253,8 +253,6 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   let expiry = Infinity;
   let orphans: string[] | undefined;
   let released: Set<number> | undefined;
-  // Expiries of flags set by hand that a rule acts on: written only if no rule acts on the flag now.
-  let handExpiries: [number, FlagChange][] | undefined;
   for (const flag in flags) {
     const f = flags[flag];
     const set = flagIsSet(f, now);
@@ -279,7 +277,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       continue;
     }
     if (!f.value) continue;
-    const change: FlagChange = {
+    flagChanges.push({
       flag,
       value: false,
       previousValue: true,
@@ -288,9 +286,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       // A hand's expiry stays on the flag, so that it stays the rules' to decide.
       expiresAt: f.setByRule === MANUAL_OWNER ? f.expiresAt : null,
       explanation: { reason: 'expired', expiresAt: new Date(f.expiresAt).toISOString() },
-    };
-    if (n !== undefined && f.setByRule === MANUAL_OWNER) (handExpiries ??= []).push([n, change]);
-    else flagChanges.push(change);
+    });
   }
 
   // Per flag, the highest-precedence matching rule with an action on it decides; it acts only on its
@@ -316,8 +312,6 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       decided[n] = ACTED;
     }
   }
-
-  for (const [n, change] of handExpiries ?? []) if (decided[n] !== ACTED) flagChanges.push(change);
 
   // Truth maintenance: a flag set by a rule that no longer matches (nor is sticky) is cleared, unless
   // another matching rule holds it. (A flag just set or cleared above is held by a matching rule or false.)
