@@ -3,13 +3,14 @@ import { ContextModule } from '../context/context.module.js';
 import { EvaluationModule } from '../evaluation/evaluation.module.js';
 import { EventLogModule } from '../eventlog/event-log.module.js';
 import { RulesModule } from '../rules/rules.module.js';
+import { EventsConsumer } from './events.consumer.js';
 import { EventsController } from './events.controller.js';
 import { GroupCommitService } from './group-commit.service.js';
 import { IngestService } from './ingest.service.js';
 
 @Module({
   imports: [ContextModule, EvaluationModule, RulesModule, EventLogModule],
-  controllers: [EventsController],
+  controllers: [EventsController, EventsConsumer],
   providers: [IngestService, GroupCommitService],
   exports: [IngestService],
 })
