@@ -2,7 +2,7 @@
  * The benchmark suite (issue E). Not a test: it prints figures, each beside its baseline from the
  * same run, and writes them to bench/results/latest.json (--quick: bench/results/quick.json).
  *
- *   npm run bench               every part at full size (about 11 minutes on 2 cores)
+ *   npm run bench               every part at full size (about 14 minutes on 2 cores)
  *   npm run bench -- --quick    tiny sizes, under 2 minutes: what CI runs so the suite never rots
  *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline,stats,http,startup
  *
