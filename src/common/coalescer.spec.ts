@@ -91,37 +91,6 @@ describe('Coalescer results', () => {
   });
 });
 
-describe('Coalescer with parallel runs', () => {
-  it('starts a second run with what arrives while the first is in flight, and no more than allowed', async () => {
-    const releases: (() => void)[] = [];
-    const runs: number[][] = [];
-    const c = new Coalescer(
-      async (items: number[]) => {
-        runs.push(items);
-        await new Promise<void>((r) => releases.push(r));
-      },
-      100,
-      50,
-      () => true,
-      2,
-    );
-    const first = c.submit([1]);
-    await tick();
-    const second = c.submit([2]);
-    await tick();
-    const later = [c.submit([3]), c.submit([4])];
-    await tick();
-    expect(runs).toEqual([[1], [2]]); // two in flight; 3 and 4 wait for one of them
-    releases[0]();
-    await first;
-    await tick();
-    expect(runs).toEqual([[1], [2], [3, 4]]);
-    releases[1]();
-    releases[2]();
-    await Promise.all([second, ...later]);
-  });
-});
-
 describe('Coalescer with members', () => {
   it('waits for every member still working before it runs', async () => {
     const r = recorder();

@@ -7,8 +7,10 @@
  *   a run starts once every member has handed its items in (the others are between two slices:
  *   committing offsets, heartbeating), or once `max` items wait, or at the latest `lingerMs` after
  *   the first submission.
- * - HTTP (group commit): requests never join as members, so a run starts as soon as one of the
- *   `parallel` runs allowed is free, with every request that arrived meanwhile.
+ * - HTTP (group commit): requests never join as members, so a run starts as soon as the previous
+ *   one is over, with every request that arrived meanwhile. One run at a time also on PostgreSQL:
+ *   two in flight made the groups smaller (10 events instead of 16 with 32 clients) and cost more
+ *   CPU per request on two cores (measured, BENCHMARKS.md §7).
  *
  * Each submitter learns the outcome of the run that carried its items: its result, or its error.
  * A run that fails with several submissions in it is retried one submission at a time (when
@@ -18,8 +20,7 @@
 export class Coalescer<T, R = void> {
   private readonly queue: { items: T[]; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private members = 0;
-  /** Runs in flight (at most `parallel`). */
-  private running = 0;
+  private draining = false;
   /** Wakes a drain waiting for the members still working. */
   private wake?: () => void;
 
@@ -29,8 +30,6 @@ export class Coalescer<T, R = void> {
     private readonly lingerMs = 50,
     /** Whether a failed run with several submissions is retried one submission at a time (default: always). */
     private readonly isolate: (e: unknown) => boolean = () => true,
-    /** Runs at the same time at most: a run starts with what waits whenever fewer are in flight. */
-    private readonly parallel = 1,
   ) {}
 
   /** Callers at work now. */
@@ -52,8 +51,8 @@ export class Coalescer<T, R = void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
       this.wake?.();
-      if (this.running < this.parallel) {
-        this.running++;
+      if (!this.draining) {
+        this.draining = true;
         void this.drain();
       }
     });
@@ -85,8 +84,6 @@ export class Coalescer<T, R = void> {
   private async drain(): Promise<void> {
     while (this.queue.length) {
       await this.gather();
-      // Another run in flight may have taken everything meanwhile.
-      if (!this.queue.length) break;
       const group = [this.queue.shift()!];
       let size = group[0].items.length;
       while (this.queue.length && size + this.queue[0].items.length <= this.max) {
@@ -101,6 +98,6 @@ export class Coalescer<T, R = void> {
         else for (const s of group) await this.run(s.items).then(s.resolve, s.reject);
       }
     }
-    this.running--;
+    this.draining = false;
   }
 }

@@ -17,13 +17,6 @@ export interface IngestCounts {
 export const GROUP_MAX_EVENTS = 1000;
 
 /**
- * Shared transactions in flight at once on PostgreSQL: while one waits for its commit to reach the
- * disk, the next one takes what arrived meanwhile. More would make the groups smaller for little
- * gain on a few cores. PGlite runs one transaction at a time, so one there.
- */
-export const GROUP_PARALLEL_PG = 2;
-
-/**
  * What `events` (one request's) came to in an ingest that may have carried other requests' events
  * too: counted by identity, so an id sent by two requests is accepted for the one whose copy was
  * kept (the first) and a duplicate for the other, as if they had come one after the other.
@@ -59,7 +52,6 @@ export class GroupCommitService {
         0,
         // withRetry already retried what is transient; what is left is the database's trouble, not one request's.
         (e) => !isTransient(e),
-        config.databaseUrl ? GROUP_PARALLEL_PG : 1,
       );
   }
 
