@@ -1,16 +1,14 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
 import { RequireRole } from '../auth/roles.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
 import {
   CSV_HEADER,
-  DEFAULT_HOLDERS_LIMIT,
   HOLDERS_CSV_EXAMPLE,
   HOLDERS_RESPONSE_SCHEMA,
-  MAX_HOLDERS_LIMIT,
-  parseHoldersQuery,
+  HoldersQuery,
   toCsvLine,
 } from './flag-holders.dto.js';
 import { FlagHoldersService } from './flag-holders.service.js';
@@ -29,14 +27,6 @@ export class FlagHoldersController {
     summary: 'Who holds a flag: the participants whose flag has a value now (an expired flag counts as false)',
     description: 'With `Accept: text/csv`, every holder (from `cursor` on, no page limit) streams as CSV with a header row.',
   })
-  @ApiQuery({ name: 'flag', required: true, example: 'mentor_ready' })
-  @ApiQuery({ name: 'value', required: false, description: 'true (default) or false' })
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    description: `Participants per page, 1–${MAX_HOLDERS_LIMIT} (default ${DEFAULT_HOLDERS_LIMIT}); ignored by CSV`,
-  })
-  @ApiQuery({ name: 'cursor', required: false, description: 'The `next` of the previous page' })
   @ApiProduces('application/json', 'text/csv')
   @ApiResponse({
     status: 200,
@@ -46,8 +36,7 @@ export class FlagHoldersController {
     },
   })
   @ApiResponse({ status: 400, description: 'An unknown flag, a bad value, limit or cursor: path and reason', schema: PROBLEM_SCHEMA })
-  async list(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const q = parseHoldersQuery(query);
+  async list(@Query() q: HoldersQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
       res.json(await this.holders.page(q));
       return;
