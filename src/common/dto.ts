@@ -14,27 +14,37 @@ import { instantProblem } from '../contracts/instant.js';
 type Api = Omit<ApiPropertyOptions, 'required'> & { required?: boolean };
 
 /** One check with its reason (which may depend on the value). */
-export const Check = (name: string, test: (value: unknown, args: ValidationArguments) => boolean, reason: string | ((args: ValidationArguments) => string)) =>
-  ValidateBy({ name, validator: { validate: test, defaultMessage: typeof reason === 'string' ? () => reason : reason } });
+export const Check = (
+  name: string,
+  test: (value: unknown, args: ValidationArguments) => boolean,
+  reason: string | ((args: ValidationArguments) => string),
+) => ValidateBy({ name, validator: { validate: test, defaultMessage: typeof reason === 'string' ? () => reason : reason } });
 
 /** Documented as required or optional; an optional field may be absent (or null in a body). */
-const documented = (api: Api) => {
+export const documented = (api: Api) => {
   const { required = false, ...rest } = api;
-  return required ? ApiProperty(rest as ApiPropertyOptions) : applyDecorators(IsOptional(), ApiPropertyOptional(rest as ApiPropertyOptions));
+  return required
+    ? ApiProperty(rest as ApiPropertyOptions)
+    : applyDecorators(IsOptional(), ApiPropertyOptional(rest as ApiPropertyOptions));
 };
 
 /** A query parameter given twice arrives as an array: refused before anything else is said about it. */
 const Once = () => Check('once', (v) => !Array.isArray(v), 'must be given once');
 
 /** A query parameter given once, then its own checks and conversion. */
-export const QueryParam = (api: Api, ...checks: PropertyDecorator[]) => applyDecorators(documented({ type: String, ...api }), Once(), ...checks);
+export const QueryParam = (api: Api, ...checks: PropertyDecorator[]) =>
+  applyDecorators(documented({ type: String, ...api }), Once(), ...checks);
 
 /** An integer query parameter from `min` to `max`. */
 export const IntegerParam = (min: number, max: number, api: Api) =>
   applyDecorators(
     documented({ type: 'integer', minimum: min, maximum: max, ...api }),
     Once(),
-    Check('integer', (v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max, `must be an integer from ${min} to ${max}`),
+    Check(
+      'integer',
+      (v) => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max,
+      `must be an integer from ${min} to ${max}`,
+    ),
     Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value)),
   );
 
@@ -60,6 +70,10 @@ export const Instant = (api: Api) =>
     Once(),
     Check('instant', (v) => typeof v === 'number', instantReason),
     Transform(({ value }: { value: unknown }) =>
-      typeof value === 'string' && instantProblem(value) === undefined ? Date.parse(value) : typeof value === 'number' ? String(value) : value,
+      typeof value === 'string' && instantProblem(value) === undefined
+        ? Date.parse(value)
+        : typeof value === 'number'
+          ? String(value)
+          : value,
     ),
   );

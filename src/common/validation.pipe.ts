@@ -4,12 +4,19 @@ import type { Problem } from '../contracts/validation.js';
 import { DomainError, invalid } from './errors.js';
 
 /** `conditions[0].count_value`: an index in brackets, a field after a dot, as the contract validators write paths. */
-const join = (parent: string, property: string) => (/^\d+$/.test(property) ? `${parent}[${property}]` : parent ? `${parent}.${property}` : property);
+const join = (parent: string, property: string) =>
+  /^\d+$/.test(property) ? `${parent}[${property}]` : parent ? `${parent}.${property}` : property;
 
 /** The fields a DTO class declares, named in the reason of an unknown one. */
 const fieldsOf = (target: object | undefined) =>
   target
-    ? [...new Set(getMetadataStorage().getTargetValidationMetadatas(target.constructor, '', true, false).map((m) => m.propertyName))]
+    ? [
+        ...new Set(
+          getMetadataStorage()
+            .getTargetValidationMetadatas(target.constructor, '', true, false)
+            .map((m) => m.propertyName),
+        ),
+      ]
     : [];
 
 /** Every problem of a validated DTO, nested ones included, each with its dotted path. */
@@ -42,6 +49,8 @@ export class RequestValidationPipe extends ValidationPipe {
       transform: true,
       // One reason per field: the first check that fails (checks run in the order they are declared).
       stopAtFirstError: true,
+      // The DTO an unknown field was found in, to name the known ones.
+      validationError: { target: true },
       exceptionFactory: (errors) => invalid('invalid request', problemsOf(errors)),
     });
   }

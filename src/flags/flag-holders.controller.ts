@@ -4,13 +4,7 @@ import type { Request, Response } from 'express';
 import { once } from 'node:events';
 import { RequireRole } from '../auth/roles.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
-import {
-  CSV_HEADER,
-  HOLDERS_CSV_EXAMPLE,
-  HOLDERS_RESPONSE_SCHEMA,
-  HoldersQuery,
-  toCsvLine,
-} from './flag-holders.dto.js';
+import { CSV_HEADER, HOLDERS_CSV_EXAMPLE, HOLDERS_RESPONSE_SCHEMA, HoldersQuery, toCsvLine } from './flag-holders.dto.js';
 import { FlagHoldersService } from './flag-holders.service.js';
 
 /** The collection route GET /journey/flags (who holds a flag); one participant's flags are at /journey/flags/:userId. */

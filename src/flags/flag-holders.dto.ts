@@ -31,7 +31,11 @@ export class HoldersQuery {
 
   @QueryParam(
     { description: 'The `next` of the previous page', example: encodeHoldersCursor('7d3f1c2e-0000-4000-8000-000000000001') },
-    Check('cursor', (v) => typeof v === 'string' && decodeHoldersCursor(v) !== undefined, 'is not a cursor this service gave (use the `next` of a previous page)'),
+    Check(
+      'cursor',
+      (v) => typeof v === 'string' && decodeHoldersCursor(v) !== undefined,
+      'is not a cursor this service gave (use the `next` of a previous page)',
+    ),
   )
   cursor?: string;
 
