@@ -1,5 +1,6 @@
 import { invalid } from '../common/errors.js';
-import type { Problem } from '../contracts/validation.js';
+import { Transform } from 'class-transformer';
+import { Check, QueryParam } from '../common/dto.js';
 
 export const BUCKETS = ['hour', 'day', 'week'] as const;
 export type Bucket = (typeof BUCKETS)[number];
@@ -9,7 +10,8 @@ const SIZE: Record<Bucket, number> = { hour: HOUR, day: 24 * HOUR, week: 7 * 24 
 /** 1970-01-05 was a Monday: weeks start on Monday, UTC, as PostgreSQL's date_trunc('week'). */
 const MONDAY = 4 * 24 * HOUR;
 
-export interface StatsQuery {
+/** The buckets a stats query asks for. */
+export interface StatsRange {
   /** The first bucket's start (from, floored to its bucket). */
   from: number;
   /** The end of the last bucket (to, rounded up to its bucket). */
@@ -19,31 +21,44 @@ export interface StatsQuery {
   starts: number[];
 }
 
+/** An ISO 8601 date-time as a stats bound (read as Date.parse reads it), or the value as it came for the check to refuse. */
+const readTime = (value: unknown) => {
+  const t = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  return Number.isNaN(t) ? value : t;
+};
+const Time = (api: { description: string; example: string }) =>
+  QueryParam(
+    { ...api, format: 'date-time' },
+    Check('time', (v) => typeof v === 'number', 'must be an ISO 8601 date-time (e.g. 2026-05-01T00:00:00Z)'),
+    Transform(({ value }: { value: unknown }) => readTime(value)),
+  );
+
+/** The query string of GET /journey/stats/flags and /journey/stats/rules. */
+export class StatsQuery {
+  @Time({ description: 'Default: 7 days before `to`', example: '2026-05-01T00:00:00Z' })
+  from?: number;
+
+  @Time({ description: 'Default: now', example: '2026-05-03T00:00:00Z' })
+  to?: number;
+
+  @QueryParam(
+    { enum: [...BUCKETS], description: 'Default: day (UTC; weeks start on Monday)', example: 'day' },
+    Check('bucket', (v) => (BUCKETS as readonly unknown[]).includes(v), `must be one of ${BUCKETS.join(', ')}`),
+  )
+  bucket: Bucket = 'day';
+}
+
 export const floorTo = (t: number, b: Bucket) => {
   const off = b === 'week' ? MONDAY : 0;
   return Math.floor((t - off) / SIZE[b]) * SIZE[b] + off;
 };
 
-/** from/to/bucket, checked: 400 with a path and reason for each problem. `now` is the default `to`; `to` − 7 days the default `from`. */
-export function parseStatsQuery(q: Record<string, unknown>, now: number): StatsQuery {
-  const problems: Problem[] = [];
-  const time = (name: string): number | undefined => {
-    const raw = q[name];
-    if (raw === undefined) return undefined;
-    const t = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : NaN;
-    if (Number.isNaN(t)) problems.push({ path: name, reason: 'must be an ISO 8601 date-time (e.g. 2026-05-01T00:00:00Z)' });
-    return t;
-  };
-  for (const k of Object.keys(q))
-    if (!['from', 'to', 'bucket'].includes(k)) problems.push({ path: k, reason: 'unknown parameter (from, to, bucket)' });
-  const rawBucket = q.bucket ?? 'day';
-  if (typeof rawBucket !== 'string' || !(BUCKETS as readonly string[]).includes(rawBucket))
-    problems.push({ path: 'bucket', reason: `must be one of ${BUCKETS.join(', ')}` });
-  const toRaw = time('to') ?? now;
-  const fromRaw = time('from') ?? toRaw - 7 * 24 * HOUR;
-  if (problems.length) throw invalid('invalid stats query', problems);
+/** The buckets of a checked query: `now` is the default `to`; `to` − 7 days the default `from`. 400 when from is after to or there are too many. */
+export function statsRange(q: StatsQuery, now: number): StatsRange {
+  const toRaw = q.to ?? now;
+  const fromRaw = q.from ?? toRaw - 7 * 24 * HOUR;
   if (fromRaw > toRaw) throw invalid('invalid stats query', [{ path: 'from', reason: 'must not be after to' }]);
-  const bucket = rawBucket as Bucket;
+  const bucket = q.bucket;
   const from = floorTo(fromRaw, bucket);
   const lastStart = floorTo(toRaw, bucket);
   const to = lastStart === toRaw && toRaw > from ? toRaw : lastStart + SIZE[bucket];

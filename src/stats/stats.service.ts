@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import type { StatsQuery } from './stats.dto.js';
+import { statsRange, type StatsQuery } from './stats.dto.js';
 import { StatsRepository } from './stats.repository.js';
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -13,10 +13,12 @@ export class StatsService {
     private readonly clock: Clock,
   ) {}
 
-  async flags(q: StatsQuery) {
+  async flags(query: StatsQuery) {
+    const at = this.clock.now();
+    const q = statsRange(query, at);
     const size = q.starts.length > 1 ? q.starts[1] - q.starts[0] : q.to - q.from;
     const [now, after, buckets] = await Promise.all([
-      this.stats.holdersNow(this.clock.now()),
+      this.stats.holdersNow(at),
       this.stats.netSince(q.to),
       this.stats.flagBuckets(q.from, q.to, size),
     ]);
@@ -43,7 +45,8 @@ export class StatsService {
     return { bucket: q.bucket, from: iso(q.from), to: iso(q.to), flags };
   }
 
-  async rules(q: StatsQuery) {
+  async rules(query: StatsQuery) {
+    const q = statsRange(query, this.clock.now());
     const size = q.starts.length > 1 ? q.starts[1] - q.starts[0] : q.to - q.from;
     const rows = await this.stats.ruleBuckets(q.from, q.to, size);
     const byRule = new Map<string, { ruleId: string; version: number; fired: number[]; last: number }>();
