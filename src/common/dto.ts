@@ -61,19 +61,21 @@ const instantReason = ({ value }: ValidationArguments) =>
   typeof value === 'string' ? (instantProblem(value) ?? 'must be a valid date-time') : 'must be a date-time string';
 
 /**
- * An instant (RFC 3339, the contracts' range) as epoch milliseconds: in a query string or a body.
- * A number in a JSON body is not an instant: it is kept as text so the check refuses it.
+ * An instant (RFC 3339, the contracts' range) in a body, as epoch milliseconds. A JSON number is not an
+ * instant: boxed (typeof 'object'), it fails the check as a value that is not a string.
  */
-export const Instant = (api: Api) =>
+export const InstantField = (api: Api) =>
   applyDecorators(
     documented({ type: String, format: 'date-time', ...api }),
-    Once(),
     Check('instant', (v) => typeof v === 'number', instantReason),
     Transform(({ value }: { value: unknown }) =>
       typeof value === 'string' && instantProblem(value) === undefined
         ? Date.parse(value)
         : typeof value === 'number'
-          ? String(value)
+          ? Object(value)
           : value,
     ),
   );
+
+/** An instant in a query string, given once, as epoch milliseconds. */
+export const Instant = (api: Api) => applyDecorators(Once(), InstantField(api));

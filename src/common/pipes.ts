@@ -37,6 +37,19 @@ export class RuleIdPipe implements PipeTransform<string, string> {
   }
 }
 
+/** A flag or milestone name path parameter (the rule document's name pattern), or a 400 naming the parameter. */
+@Injectable()
+export class NamePipe implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    const name = meta.data ?? 'name';
+    if (!RULE_ID.test(value))
+      throw invalid(`invalid ${name} name`, [
+        { path: name, reason: `must be a ${name} name (1–100 letters, digits, _ . -, starting with a letter or digit)` },
+      ]);
+    return value;
+  }
+}
+
 /** Whether a request came without a body: body-parser gives `{}` for an empty JSON body, so the length decides. */
 function bodyIsEmpty(req: Request): boolean {
   const length = req.headers['content-length'];

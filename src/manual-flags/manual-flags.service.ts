@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { notFound } from '../common/errors.js';
+import { invalid, notFound } from '../common/errors.js';
 import { ContextRepository } from '../context/context.repository.js';
 import { ContextService } from '../context/context.service.js';
 import { FLAG_EVENT } from '../contracts/rule.js';
@@ -34,6 +34,8 @@ export class ManualFlagsService {
 
   async set(userId: string, flag: string, body: ManualFlagBody, actor: string) {
     const now = this.clock.now();
+    if (body.expiresAt !== null && body.expiresAt <= now)
+      throw invalid('invalid manual flag', [{ path: 'expiresAt', reason: 'must be in the future' }]);
     const ruleSet = await this.rules.activeRuleSet();
     const row = await this.db.transaction(async (tx) => {
       await this.lock(tx, userId, flag);
