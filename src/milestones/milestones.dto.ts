@@ -1,3 +1,6 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { Check } from '../common/dto.js';
 import { MANUAL_MILESTONE_EXAMPLE } from '../common/examples.js';
 import type { MilestoneRow } from './milestones.repository.js';
 
@@ -17,12 +20,17 @@ export const MILESTONE_SCHEMA = {
   },
 };
 
-export const MANUAL_MILESTONE_BODY = {
-  type: 'object',
-  properties: { metadata: { type: 'object' } },
-  additionalProperties: false,
-  example: MANUAL_MILESTONE_EXAMPLE,
-};
+const MAX_METADATA = 10_000;
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The body of POST /journey/milestones/:userId/:milestone (optional: no body is no metadata). */
+export class ManualMilestoneBody {
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: MANUAL_MILESTONE_EXAMPLE.metadata })
+  @Check('metadataSize', (v) => JSON.stringify(v).length <= MAX_METADATA, `must serialise to at most ${MAX_METADATA} characters`)
+  @Check('metadata', isObject, 'must be an object')
+  @Transform(({ value }: { value: unknown }) => value ?? {})
+  metadata: Record<string, unknown> = {};
+}
 
 export function toMilestoneResponse(m: MilestoneRow) {
   return {
