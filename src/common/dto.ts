@@ -72,7 +72,7 @@ export const InstantField = (api: Api) =>
       typeof value === 'string' && instantProblem(value) === undefined
         ? Date.parse(value)
         : typeof value === 'number'
-          ? Object(value)
+          ? (Object(value) as object)
           : value,
     ),
   );

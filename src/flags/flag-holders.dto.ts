@@ -26,7 +26,10 @@ export class HoldersQuery {
   @BooleanParam({ description: 'The value held (default true)', example: true })
   value: boolean = true;
 
-  @IntegerParam(1, MAX_HOLDERS_LIMIT, { description: `Participants per page (default ${DEFAULT_HOLDERS_LIMIT}); ignored by CSV` })
+  @IntegerParam(1, MAX_HOLDERS_LIMIT, {
+    description: `Participants per page (default ${DEFAULT_HOLDERS_LIMIT}); ignored by CSV`,
+    example: 50,
+  })
   limit: number = DEFAULT_HOLDERS_LIMIT;
 
   @QueryParam(
