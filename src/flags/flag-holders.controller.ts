@@ -1,16 +1,26 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
 import { RequireRole } from '../auth/roles.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
-import { CSV_HEADER, HOLDERS_CSV_EXAMPLE, HOLDERS_RESPONSE_SCHEMA, HoldersQuery, toCsvLine } from './flag-holders.dto.js';
+import { CSV_HEADER, HOLDERS_CSV_EXAMPLE, HoldersPage, HoldersQuery, toCsvLine } from './flag-holders.dto.js';
 import { FlagHoldersService } from './flag-holders.service.js';
 
 /** The collection route GET /journey/flags (who holds a flag); one participant's flags are at /journey/flags/:userId. */
 @ApiTags('flags')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
+@ApiExtraModels(HoldersPage)
 @Controller('journey/flags')
 export class FlagHoldersController {
   constructor(private readonly holders: FlagHoldersService) {}
@@ -25,7 +35,7 @@ export class FlagHoldersController {
   @ApiResponse({
     status: 200,
     content: {
-      'application/json': { schema: HOLDERS_RESPONSE_SCHEMA },
+      'application/json': { schema: { $ref: getSchemaPath(HoldersPage) } },
       'text/csv': { schema: { type: 'string' }, example: HOLDERS_CSV_EXAMPLE },
     },
   })

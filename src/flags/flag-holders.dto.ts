@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { BooleanParam, Check, IntegerParam, QueryParam } from '../common/dto.js';
 import { NAME_PATTERN } from '../contracts/rule.js';
 import { UUID_PATTERN } from '../contracts/validation.js';
@@ -48,7 +49,7 @@ export class HoldersQuery {
   }
 }
 
-export function toHolder(r: HolderRow) {
+export function toHolder(r: HolderRow): Holder {
   return {
     userId: r.userId,
     setAt: r.setAt.toISOString(),
@@ -66,41 +67,47 @@ export function toCsvLine(r: HolderRow): string {
   return `${h.userId},${h.setAt},${cell(h.setByRule)},${h.expiresAt ?? ''}\n`;
 }
 
-const HOLDER_SCHEMA = {
-  type: 'object',
-  properties: {
-    userId: { type: 'string', format: 'uuid' },
-    setAt: { type: 'string', format: 'date-time' },
-    setByRule: { type: 'string', description: 'The rule holding the flag, or manual' },
-    expiresAt: { type: 'string', format: 'date-time', nullable: true },
+const HOLDERS_EXAMPLE = [
+  { userId: '7d3f1c2e-0000-4000-8000-000000000001', setAt: '2025-12-05T09:41:07.118Z', setByRule: 'mentor_ready_001', expiresAt: null },
+  {
+    userId: '7d3f1c2e-0000-4000-8000-000000000005',
+    setAt: '2025-12-05T09:42:11.530Z',
+    setByRule: 'manual',
+    expiresAt: '2026-01-05T00:00:00.000Z',
   },
-};
+];
 
-export const HOLDERS_RESPONSE_SCHEMA = {
-  type: 'object',
-  required: ['flag', 'value', 'count', 'participants', 'next'],
-  properties: {
-    flag: { type: 'string' },
-    value: { type: 'boolean' },
-    count: { type: 'integer', description: 'The exact number of participants holding the value now (every page)' },
-    participants: { type: 'array', items: HOLDER_SCHEMA, description: 'In participant id order' },
-    next: { type: 'string', nullable: true, description: 'Pass as `cursor` for the next page; null at the end' },
-  },
-  example: {
-    flag: 'mentor_ready',
-    value: true,
-    count: 2,
-    participants: [
-      { userId: '7d3f1c2e-0000-4000-8000-000000000001', setAt: '2025-12-05T09:41:07.118Z', setByRule: 'mentor_ready_001', expiresAt: null },
-      {
-        userId: '7d3f1c2e-0000-4000-8000-000000000005',
-        setAt: '2025-12-05T09:42:11.530Z',
-        setByRule: 'manual',
-        expiresAt: '2026-01-05T00:00:00.000Z',
-      },
-    ],
-    next: null,
-  },
-};
+/** A participant holding the flag's value. */
+export class Holder {
+  @ApiProperty({ format: 'uuid', example: HOLDERS_EXAMPLE[0].userId })
+  userId!: string;
+
+  @ApiProperty({ format: 'date-time', example: HOLDERS_EXAMPLE[0].setAt })
+  setAt!: string;
+
+  @ApiProperty({ description: 'The rule holding the flag, or manual', example: HOLDERS_EXAMPLE[0].setByRule })
+  setByRule!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: HOLDERS_EXAMPLE[1].expiresAt })
+  expiresAt!: string | null;
+}
+
+/** GET /journey/flags as JSON: one page of holders. */
+export class HoldersPage {
+  @ApiProperty({ example: 'mentor_ready' })
+  flag!: string;
+
+  @ApiProperty({ example: true })
+  value!: boolean;
+
+  @ApiProperty({ type: 'integer', description: 'The exact number of participants holding the value now (every page)', example: 2 })
+  count!: number;
+
+  @ApiProperty({ type: [Holder], description: 'In participant id order', example: HOLDERS_EXAMPLE })
+  participants!: Holder[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null at the end', example: null })
+  next!: string | null;
+}
 
 export const HOLDERS_CSV_EXAMPLE = `${CSV_HEADER}7d3f1c2e-0000-4000-8000-000000000001,2025-12-05T09:41:07.118Z,mentor_ready_001,\n`;

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Check, InstantField } from '../common/dto.js';
+import { FlagResponse } from '../flags/flags.dto.js';
 
 const MAX_REASON = 500;
 export const MANUAL_FLAG_EXAMPLE = { value: true, expiresAt: '2026-03-01T00:00:00Z', reason: 'Coordinator confirmed readiness by phone' };
@@ -34,31 +35,22 @@ export class ManualFlagBody {
   reason!: string;
 }
 
-export const MANUAL_FLAG_RESPONSE_SCHEMA = {
-  type: 'object',
-  properties: {
-    userId: { type: 'string', format: 'uuid' },
-    flag: {
-      type: 'object',
-      nullable: true,
-      description: 'The flag as readers see it now (null: no rule holds it after a hand-back)',
-      properties: {
-        flag: { type: 'string' },
-        value: { type: 'boolean' },
-        setByRule: { type: 'string' },
-        setAt: { type: 'string', format: 'date-time' },
-        expiresAt: { type: 'string', format: 'date-time', nullable: true },
-      },
-    },
-  },
-  example: {
-    userId: '7d3f1c2e-0000-4000-8000-000000000001',
-    flag: {
+/** PUT and DELETE /journey/flags/:userId/:flag. */
+export class ManualFlagResponse {
+  @ApiProperty({ format: 'uuid', example: '7d3f1c2e-0000-4000-8000-000000000001' })
+  userId!: string;
+
+  @ApiProperty({
+    type: FlagResponse,
+    nullable: true,
+    description: 'The flag as readers see it now (null: no rule holds it after a hand-back)',
+    example: {
       flag: 'mentor_ready',
       value: true,
       setByRule: 'manual',
       setAt: '2025-12-05T10:02:11.530Z',
       expiresAt: '2026-03-01T00:00:00.000Z',
     },
-  },
-};
+  })
+  flag!: FlagResponse | null;
+}

@@ -11,7 +11,7 @@ import { toFlagResponse } from '../flags/flags.dto.js';
 import { outputEnvelope } from '../outbox/envelope.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
 import { RulesService } from '../rules/rules.service.js';
-import type { ManualFlagBody } from './manual-flags.dto.js';
+import type { ManualFlagBody, ManualFlagResponse } from './manual-flags.dto.js';
 
 const MANUAL = 'manual';
 
@@ -32,7 +32,7 @@ export class ManualFlagsService {
     private readonly contexts: ContextService,
   ) {}
 
-  async set(userId: string, flag: string, body: ManualFlagBody, actor: string) {
+  async set(userId: string, flag: string, body: ManualFlagBody, actor: string): Promise<ManualFlagResponse> {
     const now = this.clock.now();
     if (body.expiresAt !== null && body.expiresAt <= now)
       throw invalid('invalid manual flag', [{ path: 'expiresAt', reason: 'must be in the future' }]);
@@ -53,7 +53,7 @@ export class ManualFlagsService {
   }
 
   /** Hands a manual flag back to the rules and re-evaluates the participant in the same transaction. */
-  async handBack(userId: string, flag: string, actor: string) {
+  async handBack(userId: string, flag: string, actor: string): Promise<ManualFlagResponse> {
     const now = this.clock.now();
     const ruleSet = await this.rules.activeRuleSet();
     const row = await this.db.transaction(async (tx) => {

@@ -3,11 +3,16 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags
 import type { Request, Response } from 'express';
 import { authorOf } from '../auth/api-key.guard.js';
 import { RequireRole } from '../auth/roles.js';
-import { MILESTONES_EXAMPLE } from '../common/examples.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
 import { NamePipe, UuidPipe } from '../common/pipes.js';
 import { MilestonesService } from './milestones.service.js';
-import { ManualMilestoneBody, MILESTONE_SCHEMA, toMilestoneResponse } from './milestones.dto.js';
+import {
+  ManualMilestoneBody,
+  ManualMilestoneResponse,
+  MilestonesResponse,
+  toMilestoneResponse,
+  toMilestonesResponse,
+} from './milestones.dto.js';
 
 @ApiTags('milestones')
 @ApiBearerAuth()
@@ -19,17 +24,9 @@ export class MilestonesController {
   @Get(':userId')
   @RequireRole('reader')
   @ApiOperation({ summary: 'Milestones a participant has reached' })
-  @ApiResponse({
-    status: 200,
-    schema: {
-      type: 'object',
-      properties: { userId: { type: 'string' }, milestones: { type: 'array', items: MILESTONE_SCHEMA }, count: { type: 'integer' } },
-      example: MILESTONES_EXAMPLE,
-    },
-  })
-  async list(@Param('userId', UuidPipe) userId: string) {
-    const milestones = (await this.milestones.list(userId)).map(toMilestoneResponse);
-    return { userId, milestones, count: milestones.length };
+  @ApiResponse({ status: 200, type: MilestonesResponse })
+  async list(@Param('userId', UuidPipe) userId: string): Promise<MilestonesResponse> {
+    return toMilestonesResponse(userId, await this.milestones.list(userId));
   }
 
   @Post(':userId/:milestone')
@@ -39,9 +36,9 @@ export class MilestonesController {
   @ApiResponse({
     status: 201,
     description: 'Recorded now',
-    schema: { type: 'object', properties: { success: { type: 'boolean' }, milestone: MILESTONE_SCHEMA } },
+    type: ManualMilestoneResponse,
   })
-  @ApiResponse({ status: 200, description: 'Already reached: the existing milestone' })
+  @ApiResponse({ status: 200, description: 'Already reached: the existing milestone', type: ManualMilestoneResponse })
   @ApiResponse({ status: 400, schema: PROBLEM_SCHEMA })
   async reach(
     @Param('userId', UuidPipe) userId: string,

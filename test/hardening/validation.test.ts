@@ -125,6 +125,24 @@ describe(`request DTOs and the global ValidationPipe (${backend})`, () => {
     expect(manual.required).toEqual(['value', 'reason']);
     expect(manual.additionalProperties).toBe(false);
     expect(manual.properties.reason.example).toBe('Coordinator confirmed readiness by phone');
+    // Answers too: each documented by the class its mapping function returns, every field with an example.
+    const answer = (path: string, method = 'get', status = '200') =>
+      JSON.stringify((doc.paths[path][method] as unknown as { responses: Record<string, unknown> }).responses[status]);
+    for (const [path, method, status, name] of [
+      ['/journey/flags/{userId}', 'get', '200', 'FlagsResponse'],
+      ['/journey/flags/{userId}/history', 'get', '200', 'FlagHistoryResponse'],
+      ['/journey/flags', 'get', '200', 'HoldersPage'],
+      ['/journey/flags/{userId}/{flag}', 'put', '200', 'ManualFlagResponse'],
+      ['/journey/milestones/{userId}', 'get', '200', 'MilestonesResponse'],
+      ['/journey/milestones/{userId}/{milestone}', 'post', '201', 'ManualMilestoneResponse'],
+      ['/journey/rules/{id}/backfill', 'get', '200', 'BackfillResponse'],
+      ['/journey/rules/preview', 'post', '200', 'PreviewResponse'],
+    ])
+      expect([path, answer(path, method, status)]).toEqual([path, expect.stringContaining(`"#/components/schemas/${name}"`)]);
+    for (const name of ['FlagResponse', 'MilestoneResponse', 'Holder', 'BackfillResponse'])
+      for (const [field, property] of Object.entries(doc.components.schemas[name].properties))
+        expect([name, field, property.example !== undefined]).toEqual([name, field, true]);
+    expect(doc.components.schemas.MilestoneResponse.properties.metadata.example).toEqual({ reason: 'Completed 3+ language sessions' });
     expect(doc.components.schemas.ManualMilestoneBody.properties.metadata.example).toEqual({
       reason: 'Manual override',
       triggeredBy: 'admin@example.com',
