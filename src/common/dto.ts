@@ -21,7 +21,7 @@ export const Check = (
 ) => ValidateBy({ name, validator: { validate: test, defaultMessage: typeof reason === 'string' ? () => reason : reason } });
 
 /** Documented as required or optional; an optional field may be absent (or null in a body). */
-export const documented = (api: Api) => {
+export const Documented = (api: Api) => {
   const { required = false, ...rest } = api;
   return required
     ? ApiProperty(rest as ApiPropertyOptions)
@@ -33,12 +33,12 @@ const Once = () => Check('once', (v) => !Array.isArray(v), 'must be given once')
 
 /** A query parameter given once, then its own checks and conversion. */
 export const QueryParam = (api: Api, ...checks: PropertyDecorator[]) =>
-  applyDecorators(documented({ type: String, ...api }), Once(), ...checks);
+  applyDecorators(Documented({ type: String, ...api }), Once(), ...checks);
 
 /** An integer query parameter from `min` to `max`. */
 export const IntegerParam = (min: number, max: number, api: Api) =>
   applyDecorators(
-    documented({ type: 'integer', minimum: min, maximum: max, ...api }),
+    Documented({ type: 'integer', minimum: min, maximum: max, ...api }),
     Once(),
     Check(
       'integer',
@@ -51,7 +51,7 @@ export const IntegerParam = (min: number, max: number, api: Api) =>
 /** `true` or `false` in a query string, as a boolean. */
 export const BooleanParam = (api: Api) =>
   applyDecorators(
-    documented({ type: Boolean, ...api }),
+    Documented({ type: Boolean, ...api }),
     Once(),
     Check('boolean', (v) => typeof v === 'boolean', 'must be true or false'),
     Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)),
@@ -66,7 +66,7 @@ const instantReason = ({ value }: ValidationArguments) =>
  */
 export const InstantField = (api: Api) =>
   applyDecorators(
-    documented({ type: String, format: 'date-time', ...api }),
+    Documented({ type: String, format: 'date-time', ...api }),
     Check('instant', (v) => typeof v === 'number', instantReason),
     Transform(({ value }: { value: unknown }) =>
       typeof value === 'string' && instantProblem(value) === undefined

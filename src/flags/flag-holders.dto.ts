@@ -20,7 +20,12 @@ function decodeHoldersCursor(cursor: string): string | undefined {
 export class HoldersQuery {
   @QueryParam(
     { required: true, description: 'The flag whose holders to list', example: 'mentor_ready' },
-    Check('flag', (v) => typeof v === 'string' && NAME.test(v), 'must be a flag name (1–100 letters, digits, _ . -)'),
+    Check(
+      'flag',
+      (v) => typeof v === 'string' && NAME.test(v),
+      ({ value }) =>
+        value === undefined ? 'is required (the flag whose holders to list)' : 'must be a flag name (1–100 letters, digits, _ . -)',
+    ),
   )
   flag!: string;
 

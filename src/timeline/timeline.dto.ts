@@ -239,4 +239,3 @@ export const TIMELINE_RESPONSE_SCHEMA = {
   },
   example: TIMELINE_EXAMPLE,
 };
-

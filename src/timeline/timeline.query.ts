@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import type { ValidationArguments } from 'class-validator';
-import { Check, documented, Instant, IntegerParam, QueryParam } from '../common/dto.js';
+import { Check, Documented, Instant, IntegerParam, QueryParam } from '../common/dto.js';
 
 export const TIMELINE_KINDS = ['event', 'flag', 'milestone', 'output'] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -78,7 +78,7 @@ export class TimelineQuery {
   )
   before: Cursor | null = null;
 
-  @documented({ type: String, description: `Comma-separated subset of ${TIMELINE_KINDS.join(', ')} (default: all)`, example: 'event,flag' })
+  @Documented({ type: String, description: `Comma-separated subset of ${TIMELINE_KINDS.join(', ')} (default: all)`, example: 'event,flag' })
   @Check('kinds', (v) => Array.isArray(v), kindsReason)
   @Transform(({ value }: { value: unknown }) => readKinds(value))
   /** Absent: every kind. */
