@@ -80,6 +80,34 @@ describe(`manual flags (${backend})`, () => {
     ]);
   });
 
+  it('a rule that starts to match later leaves a manual flag alone too', async () => {
+    const u = randomUUID();
+    // Set by hand before any rule matches; then the events that make mentor_ready_001 match arrive.
+    await t.as('admin').put(`/journey/flags/${u}/mentor_ready`).send({ value: false, reason: 'not this term' }).expect(200);
+    await ingest([1, 2, 3].map((d) => ev.session(u, `s${d}-${u}`, 5, daysAgo(d))));
+    expect(await flagOf(u, 'mentor_ready')).toMatchObject({ value: false, setByRule: 'manual' });
+    expect((await history(u)).map((h) => [h.value, h.setByRule])).toEqual([[false, 'manual']]);
+    // Handed back, the rule that matches now sets it.
+    await t.as('admin').delete(`/journey/flags/${u}/mentor_ready`).expect(200);
+    expect(await flagOf(u, 'mentor_ready')).toMatchObject({ value: true, setByRule: 'mentor_ready_001' });
+  });
+
+  it('no rule can be named manual', async () => {
+    const res = await t
+      .as('admin')
+      .post('/journey/rules')
+      .send({
+        id: 'Manual',
+        name: 'x',
+        flag: 'x',
+        priority: 1,
+        conditions: [{ type: 'exists', entity: 'kintell_sessions' }],
+        actions: [{ type: 'set_flag', flag: 'x' }],
+      })
+      .expect(400);
+    expect(res.body.problems).toContainEqual({ path: 'id', reason: expect.stringContaining('set by hand') });
+  });
+
   it('a manual flag no rule holds falls back to false when handed back, with a history row and an event', async () => {
     const u = randomUUID();
     await t.as('admin').put(`/journey/flags/${u}/vip`).send({ value: true, reason: 'sponsor' }).expect(200);
