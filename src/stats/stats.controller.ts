@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
-import { FLAG_STATS_SCHEMA, MAX_POINTS, RULE_STATS_SCHEMA, StatsQuery } from './stats.dto.js';
+import { FlagStatsResponse, MAX_POINTS, RuleStatsResponse, StatsQuery } from './stats.dto.js';
 import { StatsService } from './stats.service.js';
 
 const bad = {
@@ -24,7 +24,7 @@ export class StatsController {
     summary: 'Flag trends: holders at the end of each bucket, sets and clears within it',
     description: 'Hourly resolution: from is floored and to rounded up to their buckets. Read from rollups kept in each decision.',
   })
-  @ApiResponse({ status: 200, schema: FLAG_STATS_SCHEMA })
+  @ApiResponse({ status: 200, type: FlagStatsResponse })
   @ApiResponse(bad)
   flags(@Query() query: StatsQuery) {
     return this.stats.flags(query);
@@ -33,7 +33,7 @@ export class StatsController {
   @Get('rules')
   @RequireRole('reader')
   @ApiOperation({ summary: 'Rule trends: how often each rule (per version) rose and ran its actions, per bucket' })
-  @ApiResponse({ status: 200, schema: RULE_STATS_SCHEMA })
+  @ApiResponse({ status: 200, type: RuleStatsResponse })
   @ApiResponse(bad)
   rules(@Query() query: StatsQuery) {
     return this.stats.rules(query);

@@ -1,4 +1,5 @@
 import { invalid } from '../common/errors.js';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Check, QueryParam } from '../common/dto.js';
 
@@ -74,8 +75,6 @@ export function statsRange(q: StatsQuery, now: number): StatsRange {
   return { from, to, bucket, starts };
 }
 
-const at = { type: 'string', format: 'date-time', description: 'The start of the bucket (UTC; weeks start on Monday)' };
-
 export const FLAG_STATS_EXAMPLE = {
   bucket: 'day',
   from: '2026-05-01T00:00:00.000Z',
@@ -90,7 +89,7 @@ export const FLAG_STATS_EXAMPLE = {
       ],
     },
   ],
-};
+} as const;
 
 export const RULE_STATS_EXAMPLE = {
   bucket: 'day',
@@ -108,64 +107,90 @@ export const RULE_STATS_EXAMPLE = {
       ],
     },
   ],
+} as const;
+
+const [FLAG] = FLAG_STATS_EXAMPLE.flags;
+const [RULE] = RULE_STATS_EXAMPLE.rules;
+const BUCKET_START = {
+  format: 'date-time',
+  description: 'The start of the bucket (UTC; weeks start on Monday)',
+  example: FLAG.series[0].at,
 };
 
-const range = {
-  bucket: { type: 'string', enum: [...BUCKETS] },
-  from: { type: 'string', format: 'date-time', description: 'from, floored to its bucket' },
-  to: { type: 'string', format: 'date-time', description: 'to, rounded up to the end of its bucket' },
-};
+/** The buckets an answer covers. */
+class StatsRangeResponse {
+  @ApiProperty({ enum: [...BUCKETS], example: FLAG_STATS_EXAMPLE.bucket })
+  bucket!: Bucket;
 
-export const FLAG_STATS_SCHEMA = {
-  type: 'object',
-  properties: {
-    ...range,
-    flags: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          flag: { type: 'string' },
-          holders: {
-            type: 'integer',
-            description: 'Holders (value true, not expired) at `to`: at or after now, the count of GET /journey/flags',
-          },
-          series: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                at,
-                holders: { type: 'integer', description: 'Holders at the end of the bucket' },
-                set: { type: 'integer', description: 'Changes to true within the bucket' },
-                cleared: { type: 'integer', description: 'Changes from true to false within the bucket' },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-  example: FLAG_STATS_EXAMPLE,
-};
+  @ApiProperty({ format: 'date-time', description: 'from, floored to its bucket', example: FLAG_STATS_EXAMPLE.from })
+  from!: string;
 
-export const RULE_STATS_SCHEMA = {
-  type: 'object',
-  properties: {
-    ...range,
-    rules: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          ruleId: { type: 'string' },
-          version: { type: 'integer' },
-          fired: { type: 'integer', description: 'Rises in from..to (the rule started to hold and its actions ran)' },
-          lastFiredAt: { type: 'string', format: 'date-time', nullable: true },
-          series: { type: 'array', items: { type: 'object', properties: { at, fired: { type: 'integer' } } } },
-        },
-      },
-    },
-  },
-  example: RULE_STATS_EXAMPLE,
-};
+  @ApiProperty({ format: 'date-time', description: 'to, rounded up to the end of its bucket', example: FLAG_STATS_EXAMPLE.to })
+  to!: string;
+}
+
+export class FlagBucket {
+  @ApiProperty(BUCKET_START)
+  at!: string;
+
+  @ApiProperty({ type: 'integer', description: 'Holders at the end of the bucket', example: FLAG.series[0].holders })
+  holders!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Changes to true within the bucket', example: FLAG.series[0].set })
+  set!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Changes from true to false within the bucket', example: FLAG.series[0].cleared })
+  cleared!: number;
+}
+
+export class FlagTrend {
+  @ApiProperty({ example: FLAG.flag })
+  flag!: string;
+
+  @ApiProperty({
+    type: 'integer',
+    description: 'Holders (value true, not expired) at `to`: at or after now, the count of GET /journey/flags',
+    example: FLAG.holders,
+  })
+  holders!: number;
+
+  @ApiProperty({ type: [FlagBucket] })
+  series!: FlagBucket[];
+}
+
+/** GET /journey/stats/flags. */
+export class FlagStatsResponse extends StatsRangeResponse {
+  @ApiProperty({ type: [FlagTrend] })
+  flags!: FlagTrend[];
+}
+
+export class RuleBucket {
+  @ApiProperty(BUCKET_START)
+  at!: string;
+
+  @ApiProperty({ type: 'integer', example: RULE.series[0].fired })
+  fired!: number;
+}
+
+export class RuleTrend {
+  @ApiProperty({ example: RULE.ruleId })
+  ruleId!: string;
+
+  @ApiProperty({ type: 'integer', example: RULE.version })
+  version!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Rises in from..to (the rule started to hold and its actions ran)', example: RULE.fired })
+  fired!: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: RULE.lastFiredAt })
+  lastFiredAt!: string | null;
+
+  @ApiProperty({ type: [RuleBucket] })
+  series!: RuleBucket[];
+}
+
+/** GET /journey/stats/rules. */
+export class RuleStatsResponse extends StatsRangeResponse {
+  @ApiProperty({ type: [RuleTrend] })
+  rules!: RuleTrend[];
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import { statsRange, type StatsQuery } from './stats.dto.js';
+import { statsRange, type FlagStatsResponse, type RuleStatsResponse, type StatsQuery } from './stats.dto.js';
 import { StatsRepository } from './stats.repository.js';
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -13,7 +13,7 @@ export class StatsService {
     private readonly clock: Clock,
   ) {}
 
-  async flags(query: StatsQuery) {
+  async flags(query: StatsQuery): Promise<FlagStatsResponse> {
     const at = this.clock.now();
     const q = statsRange(query, at);
     const size = q.starts.length > 1 ? q.starts[1] - q.starts[0] : q.to - q.from;
@@ -45,7 +45,7 @@ export class StatsService {
     return { bucket: q.bucket, from: iso(q.from), to: iso(q.to), flags };
   }
 
-  async rules(query: StatsQuery) {
+  async rules(query: StatsQuery): Promise<RuleStatsResponse> {
     const q = statsRange(query, this.clock.now());
     const size = q.starts.length > 1 ? q.starts[1] - q.starts[0] : q.to - q.from;
     const rows = await this.stats.ruleBuckets(q.from, q.to, size);

@@ -137,9 +137,12 @@ describe(`request DTOs and the global ValidationPipe (${backend})`, () => {
       ['/journey/milestones/{userId}/{milestone}', 'post', '201', 'ManualMilestoneResponse'],
       ['/journey/rules/{id}/backfill', 'get', '200', 'BackfillResponse'],
       ['/journey/rules/preview', 'post', '200', 'PreviewResponse'],
+      ['/journey/stats/flags', 'get', '200', 'FlagStatsResponse'],
+      ['/journey/stats/rules', 'get', '200', 'RuleStatsResponse'],
     ])
       expect([path, answer(path, method, status)]).toEqual([path, expect.stringContaining(`"#/components/schemas/${name}"`)]);
-    for (const name of ['FlagResponse', 'MilestoneResponse', 'Holder', 'BackfillResponse'])
+    expect(Object.keys(doc.components.schemas.FlagStatsResponse.properties)).toEqual(['bucket', 'from', 'to', 'flags']);
+    for (const name of ['FlagResponse', 'MilestoneResponse', 'Holder', 'BackfillResponse', 'FlagBucket', 'RuleBucket'])
       for (const [field, property] of Object.entries(doc.components.schemas[name].properties))
         expect([name, field, property.example !== undefined]).toEqual([name, field, true]);
     expect(doc.components.schemas.MilestoneResponse.properties.metadata.example).toEqual({ reason: 'Completed 3+ language sessions' });
