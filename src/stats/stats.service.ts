@@ -30,6 +30,7 @@ export class StatsService {
       f.sets[b.i] += b.sets;
       f.clears[b.i] += b.clears;
     }
+    const ats = q.starts.map(iso);
     const flags = [...names].sort().map((flag) => {
       const { sets, clears } = byFlag.get(flag)!;
       // Holders at `to` are today's minus what changed since; each earlier bucket's end, minus its successor's changes.
@@ -37,7 +38,7 @@ export class StatsService {
       const series = new Array<{ at: string; holders: number; set: number; cleared: number }>(q.starts.length);
       let h = holders;
       for (let i = q.starts.length - 1; i >= 0; i--) {
-        series[i] = { at: iso(q.starts[i]), holders: h, set: sets[i], cleared: clears[i] };
+        series[i] = { at: ats[i], holders: h, set: sets[i], cleared: clears[i] };
         h -= sets[i] - clears[i];
       }
       return { flag, holders, series };
@@ -57,6 +58,7 @@ export class StatsService {
       e.last = Math.max(e.last, new Date(r.last).getTime());
       byRule.set(key, e);
     }
+    const ats = q.starts.map(iso);
     const rules = [...byRule.values()]
       .sort((a, b) => (a.ruleId === b.ruleId ? a.version - b.version : a.ruleId < b.ruleId ? -1 : 1))
       .map((e) => ({
@@ -64,7 +66,7 @@ export class StatsService {
         version: e.version,
         fired: e.fired.reduce((s, n) => s + n, 0),
         lastFiredAt: e.last ? iso(e.last) : null,
-        series: q.starts.map((at, i) => ({ at: iso(at), fired: e.fired[i] })),
+        series: ats.map((at, i) => ({ at, fired: e.fired[i] })),
       }));
     return { bucket: q.bucket, from: iso(q.from), to: iso(q.to), rules };
   }
