@@ -4,7 +4,7 @@ import type { EntityName } from '../contracts/entities.js';
 import type { RowOf } from '../database/row.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import type { EntityRecord, ParticipantContext } from '../engine/types.js';
-import { ParticipantEntity, type ParticipantRecordEntity, type ProcessedEventEntity } from './participant.entity.js';
+import { ParticipantEntity, type ParticipantRecordEntity } from './participant.entity.js';
 import type { StoredRecord } from './projection.js';
 import { deleteBatch } from '../database/batched-delete.js';
 
@@ -34,27 +34,26 @@ const ms = (d: Date | null) => (d ? d.getTime() : null);
 /** The participants' read model: records per entity, processed and pending events, per-participant state. */
 @Injectable()
 export class ContextRepository {
-  /** Records the ids as processed; returns those that were new. */
-  async markProcessed(tx: EntityManager, events: EventEnvelope[]): Promise<Set<string>> {
+  /**
+   * Records the ids as processed and returns those that were new; in the same round trip, takes the
+   * transaction-scoped locks on the matches or sessions these events name (owners.service.ts), in one
+   * order so two batches never deadlock on them.
+   */
+  async markProcessed(tx: EntityManager, events: EventEnvelope[], lock: RecordRef[] = []): Promise<Set<string>> {
     if (events.length === 0) return new Set();
-    const rows: Pick<RowOf<ProcessedEventEntity>, 'event_id'>[] = await tx.query(
-      `INSERT INTO processed_events (event_id, type, occurred_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
-       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.timestamp)],
+    const rows: { ids: string[] | null }[] = await tx.query(
+      `WITH fresh AS (
+         INSERT INTO processed_events (event_id, type, occurred_at)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
+         ON CONFLICT (event_id) DO NOTHING RETURNING event_id
+       ), locked AS (
+         SELECT count(pg_advisory_xact_lock(h)) AS n FROM (
+           SELECT DISTINCT hashtextextended(e || ':' || k, 0) AS h FROM unnest($4::text[], $5::text[]) AS x(e, k) ORDER BY 1
+         ) s
+       ) SELECT (SELECT n FROM locked) AS locks, (SELECT array_agg(event_id) FROM fresh)::text[] AS ids`,
+      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.timestamp), lock.map((r) => r.entity), lock.map((r) => r.key)],
     );
-    return new Set(rows.map((r) => r.event_id));
-  }
-
-  /** Transaction-scoped locks on matches or sessions (owners.service.ts), in one order so two batches never deadlock. */
-  async lockRefs(tx: EntityManager, refs: RecordRef[]): Promise<void> {
-    if (refs.length === 0) return;
-    await tx.query(
-      `SELECT count(pg_advisory_xact_lock(h)) FROM (
-         SELECT DISTINCT hashtextextended(e || ':' || k, 0) AS h FROM unnest($1::text[], $2::text[]) AS x(e, k) ORDER BY 1
-       ) s`,
-      [refs.map((r) => r.entity), refs.map((r) => r.key)],
-    );
+    return new Set(rows[0].ids ?? []);
   }
 
   /** Who owns each match or session already seen (the partial index covers only those two entities: OwnerEntity). */

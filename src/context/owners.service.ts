@@ -31,24 +31,28 @@ export class OwnersService {
   constructor(private readonly repo: ContextRepository) {}
 
   /**
-   * The participant of each event, in the caller's transaction. Events whose match or session is
-   * not known yet are stored as pending; earlier pending events that this batch releases are
-   * resolved with it.
+   * The matches and sessions these events name or define. The caller locks them
+   * (ContextRepository.markProcessed) before `resolve`, so that a concurrent batch about the same
+   * matches or sessions is serialised with this one and none is left waiting.
+   */
+  refsToLock(events: EventEnvelope[]): RecordRef[] {
+    return events.flatMap((event) => {
+      const { owner, patch } = project(event);
+      const refs: RecordRef[] = [];
+      if ('via' in owner) refs.push({ entity: owner.via, key: owner.key });
+      const defines = DEFINES_OWNER[event.type];
+      if (defines) refs.push({ entity: defines, key: patch.key });
+      return refs;
+    });
+  }
+
+  /**
+   * The participant of each event, in the caller's transaction, with `refsToLock(events)` locked.
+   * Events whose match or session is not known yet are stored as pending; earlier pending events that
+   * this batch releases are resolved with it.
    */
   async resolve(tx: EntityManager, events: EventEnvelope[]): Promise<{ resolved: Resolved[]; pending: EventEnvelope[] }> {
     const projected = events.map((event) => ({ event, ...project(event) }));
-    // Serialise with any concurrent batch about the same matches or sessions, so none is left waiting.
-    await this.repo.lockRefs(
-      tx,
-      projected.flatMap((p) => {
-        const refs: RecordRef[] = [];
-        if ('via' in p.owner) refs.push({ entity: p.owner.via, key: p.owner.key });
-        const defines = DEFINES_OWNER[p.event.type];
-        if (defines) refs.push({ entity: defines, key: p.patch.key });
-        return refs;
-      }),
-    );
-
     const viaRefs = projected.flatMap((p) => ('via' in p.owner ? [{ entity: p.owner.via, key: p.owner.key }] : []));
     const owners = await this.repo.findOwners(tx, viaRefs);
     const resolved: Resolved[] = [];

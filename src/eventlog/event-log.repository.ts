@@ -16,12 +16,19 @@ export interface LoggedEvent {
 export class EventLogRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Logs newly accepted events (ids already logged are left as they are). */
-  async append(tx: EntityManager, rows: LoggedEvent[]): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * Logs newly accepted events (ids already logged are left as they are) and, in the same round trip,
+   * gives earlier pending events whose match or session arrived (`assign`) their participant.
+   */
+  async append(tx: EntityManager, rows: LoggedEvent[], assign: { eventId: string; userId: string }[] = []): Promise<void> {
+    if (rows.length === 0 && assign.length === 0) return;
     const kafka = (r: LoggedEvent) => (r.source.kind === 'kafka' ? r.source : undefined);
+    // Two independent writes: the rows assigned are never among those inserted (those were pending before).
     await tx.query(
-      `INSERT INTO journey_event_log (event_id, user_id, type, occurred_at, source, kafka_topic, kafka_partition, kafka_offset, data)
+      `WITH assigned AS (
+         UPDATE journey_event_log l SET user_id = x.u FROM unnest($10::uuid[], $11::uuid[]) AS x(e, u) WHERE l.event_id = x.e
+       )
+       INSERT INTO journey_event_log (event_id, user_id, type, occurred_at, source, kafka_topic, kafka_partition, kafka_offset, data)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::jsonb[])
        ON CONFLICT (event_id) DO NOTHING`,
       [
@@ -34,17 +41,10 @@ export class EventLogRepository {
         rows.map((r) => kafka(r)?.partition ?? null),
         rows.map((r) => kafka(r)?.offset ?? null),
         rows.map((r) => JSON.stringify(r.event.data)),
+        assign.map((r) => r.eventId),
+        assign.map((r) => r.userId),
       ],
     );
-  }
-
-  /** Pending events whose match or session arrived join their participant's log. */
-  async assign(tx: EntityManager, rows: { eventId: string; userId: string }[]): Promise<void> {
-    if (rows.length === 0) return;
-    await tx.query(`UPDATE journey_event_log l SET user_id = x.u FROM unnest($1::uuid[], $2::uuid[]) AS x(e, u) WHERE l.event_id = x.e`, [
-      rows.map((r) => r.eventId),
-      rows.map((r) => r.userId),
-    ]);
   }
 
   /** Deletes up to `limit` events received before `cutoff`; how many. */

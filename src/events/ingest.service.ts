@@ -73,7 +73,8 @@ export class IngestService {
     const firsts = new Map<string, EventEnvelope>();
     for (const e of events) if (!firsts.has(e.id)) firsts.set(e.id, e);
     const unique = [...firsts.values()];
-    const fresh = await this.context.markProcessed(tx, unique);
+    // The locks cover every unique event, duplicates included: one round trip with the dedupe.
+    const fresh = await this.context.markProcessed(tx, unique, this.owners.refsToLock(unique));
     const incoming = unique.filter((e) => fresh.has(e.id));
     const kept = new Set(incoming);
     const duplicates = events.filter((e) => !kept.has(e));
@@ -120,9 +121,6 @@ export class IngestService {
     await this.eventLog.append(
       tx,
       incoming.map((event) => ({ event, userId: owner.get(event.id) ?? null, source: sources?.get(event.id) ?? HTTP_SOURCE })),
-    );
-    await this.eventLog.assign(
-      tx,
       applied.filter((a) => !fresh.has(a.event.id)).map((a) => ({ eventId: a.event.id, userId: a.userId })),
     );
   }
