@@ -51,7 +51,13 @@ export class ContextRepository {
            SELECT DISTINCT hashtextextended(e || ':' || k, 0) AS h FROM unnest($4::text[], $5::text[]) AS x(e, k) ORDER BY 1
          ) s
        ) SELECT (SELECT n FROM locked) AS locks, (SELECT array_agg(event_id) FROM fresh)::text[] AS ids`,
-      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.timestamp), lock.map((r) => r.entity), lock.map((r) => r.key)],
+      [
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.timestamp),
+        lock.map((r) => r.entity),
+        lock.map((r) => r.key),
+      ],
     );
     return new Set(rows[0].ids ?? []);
   }
@@ -97,8 +103,10 @@ export class ContextRepository {
   }
 
   /**
-   * Creates or updates the participants touched by events, in id order (locks them until commit),
-   * and returns what is stored about each: the evaluation needs it and the lock already reads it.
+   * Locks the participants touched by events until commit, creating those never seen, and returns
+   * what is stored about each (with this batch's events counted in `firstSeenAt`): the evaluation
+   * needs it and the lock already reads it. A known participant's row is written once per
+   * transaction, by `saveStates`, which also records when its events happened.
    */
   async touchParticipants(
     tx: EntityManager,
@@ -106,16 +114,36 @@ export class ContextRepository {
   ): Promise<Map<string, { firstSeenAt: number | null; matchedRules: string[] }>> {
     if (seen.size === 0) return new Map();
     const ids = [...seen.keys()].sort();
-    const rows: Pick<RowOf<ParticipantEntity>, 'user_id' | 'first_seen_at' | 'matched_rules'>[] = await tx.query(
-      `INSERT INTO participants (user_id, first_seen_at, last_event_at)
-       SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[])
-       ON CONFLICT (user_id) DO UPDATE SET
-         first_seen_at = LEAST(participants.first_seen_at, EXCLUDED.first_seen_at),
-         last_event_at = GREATEST(participants.last_event_at, EXCLUDED.last_event_at)
-       RETURNING user_id, first_seen_at, matched_rules`,
+    type Row = Pick<RowOf<ParticipantEntity>, 'user_id' | 'first_seen_at' | 'matched_rules'>;
+    // New rows first, then the known ones locked in id order (the snapshot does not see the new rows).
+    const rows: Row[] = await tx.query(
+      `WITH created AS (
+         INSERT INTO participants (user_id, first_seen_at, last_event_at)
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[])
+         ON CONFLICT (user_id) DO NOTHING
+         RETURNING user_id, first_seen_at, matched_rules
+       ), known AS (
+         SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE
+       ) SELECT * FROM created UNION ALL SELECT * FROM known`,
       [ids, ids.map((id) => new Date(seen.get(id)!.first).toISOString()), ids.map((id) => new Date(seen.get(id)!.last).toISOString())],
     );
-    return new Map(rows.map((r) => [r.user_id, { firstSeenAt: ms(r.first_seen_at), matchedRules: r.matched_rules }]));
+    const found = new Set(rows.map((r) => r.user_id));
+    const missed = ids.filter((id) => !found.has(id));
+    // Created by a transaction that committed after this statement's snapshot: lock them now.
+    if (missed.length)
+      rows.push(
+        ...(await tx.query<Row[]>(
+          `SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[]) ORDER BY user_id FOR UPDATE`,
+          [missed],
+        )),
+      );
+    return new Map(
+      rows.map((r) => {
+        const stored = ms(r.first_seen_at);
+        const first = seen.get(r.user_id)!.first;
+        return [r.user_id, { firstSeenAt: stored === null ? first : Math.min(stored, first), matchedRules: r.matched_rules }];
+      }),
+    );
   }
 
   /** Locks existing participants for an evaluation without events (manual, scheduled, backfill). */
@@ -166,22 +194,37 @@ export class ContextRepository {
     return participantsOf(userIds, stored, await this.loadRecords(tx, userIds));
   }
 
-  /** Saves the engine's per-participant state after an evaluation. */
+  /**
+   * Saves the engine's per-participant state after an evaluation, and for an evaluation caused by
+   * events when they happened (`seen`: the earliest and latest; the stored bounds only widen).
+   */
   async saveStates(
     tx: EntityManager,
-    rows: { userId: string; matchedRules: string[]; nextDueAt: number | null; evaluatedAt: number }[],
+    rows: {
+      userId: string;
+      matchedRules: string[];
+      nextDueAt: number | null;
+      evaluatedAt: number;
+      seen?: { first: number; last: number };
+    }[],
   ): Promise<void> {
     if (rows.length === 0) return;
+    const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
     await tx.query(
-      `INSERT INTO participants (user_id, matched_rules, next_due_at, evaluated_at)
-       SELECT u, ARRAY(SELECT jsonb_array_elements_text(m)), d, e
-       FROM unnest($1::uuid[], $2::jsonb[], $3::timestamptz[], $4::timestamptz[]) AS x(u, m, d, e)
-       ON CONFLICT (user_id) DO UPDATE SET matched_rules = EXCLUDED.matched_rules, next_due_at = EXCLUDED.next_due_at, evaluated_at = EXCLUDED.evaluated_at`,
+      `INSERT INTO participants (user_id, matched_rules, next_due_at, evaluated_at, first_seen_at, last_event_at)
+       SELECT u, ARRAY(SELECT jsonb_array_elements_text(m)), d, e, f, l
+       FROM unnest($1::uuid[], $2::jsonb[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS x(u, m, d, e, f, l)
+       ON CONFLICT (user_id) DO UPDATE SET matched_rules = EXCLUDED.matched_rules, next_due_at = EXCLUDED.next_due_at,
+         evaluated_at = EXCLUDED.evaluated_at,
+         first_seen_at = LEAST(participants.first_seen_at, EXCLUDED.first_seen_at),
+         last_event_at = GREATEST(participants.last_event_at, EXCLUDED.last_event_at)`,
       [
         rows.map((r) => r.userId),
         rows.map((r) => JSON.stringify(r.matchedRules)),
-        rows.map((r) => (r.nextDueAt === null ? null : new Date(r.nextDueAt).toISOString())),
-        rows.map((r) => new Date(r.evaluatedAt).toISOString()),
+        rows.map((r) => iso(r.nextDueAt)),
+        rows.map((r) => iso(r.evaluatedAt)),
+        rows.map((r) => iso(r.seen?.first)),
+        rows.map((r) => iso(r.seen?.last)),
       ],
     );
   }

@@ -90,7 +90,7 @@ export class DecisionWriter {
     const milestones: { userId: string; milestone: string; ruleId: string; metadata: object; at: number; occurredAt: number }[] = [];
     const envelopes: OutputEnvelope[] = [];
     const outputTimes: number[] = [];
-    const states: { userId: string; matchedRules: string[]; nextDueAt: number | null; evaluatedAt: number }[] = [];
+    const states: Parameters<ContextRepository['saveStates']>[1] = [];
     const owners: { userId: string; flag: string; ruleId: string }[] = [];
     const { now, ruleSet } = opts;
     for (const d of decisions) {
@@ -125,7 +125,7 @@ export class DecisionWriter {
       const matchedRules = [...p.matchedRules.filter((id) => !ruleSet.byId.has(id)), ...d.triggeredRules];
       // A participant never seen and matching nothing leaves no trace.
       if (p.known || matchedRules.length > 0 || d.flagChanges.length > 0) {
-        states.push({ userId: d.userId, matchedRules, nextDueAt: d.nextDueAt, evaluatedAt: now });
+        states.push({ userId: d.userId, matchedRules, nextDueAt: d.nextDueAt, evaluatedAt: now, seen: seenOf(d.userId, opts) });
       }
     }
     await this.context.saveStates(tx, states);
@@ -143,6 +143,12 @@ export class DecisionWriter {
       kept.map((k) => k.at),
     );
   }
+}
+
+/** When the input events behind a participant's evaluation happened (none: not caused by events). */
+function seenOf(userId: string, { causedBy }: EvaluateOptions): { first: number; last: number } | undefined {
+  const times = causedBy?.get(userId)?.map((e) => Date.parse(e.timestamp));
+  return times?.length ? { first: Math.min(...times), last: Math.max(...times) } : undefined;
 }
 
 /**
