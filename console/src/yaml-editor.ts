@@ -1,0 +1,162 @@
+/**
+ * CodeMirror 6 for rule documents: YAML highlighting, completion of the rule schema's words, and live
+ * validation by the server's own validator (POST /journey/rules/validate), each problem at its line.
+ */
+import { autocompletion, completeFromList, type Completion } from '@codemirror/autocomplete';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import { yaml } from '@codemirror/lang-yaml';
+import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
+import { linter, lintGutter, type Diagnostic } from '@codemirror/lint';
+import { MergeView } from '@codemirror/merge';
+import { EditorState, type Extension } from '@codemirror/state';
+import { EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
+import { isMap, isScalar, isSeq, parseDocument, stringify, type Node as YamlNode } from 'yaml';
+import { api, type Problem, type Validation } from './api';
+
+export { stringify as toYaml };
+
+/** Every property name and enum / const value of the rule schema: the words a rule is made of. */
+export function schemaWords(schema: unknown): Completion[] {
+  const words = new Map<string, string>();
+  const walk = (s: unknown) => {
+    if (!s || typeof s !== 'object') return;
+    if (Array.isArray(s)) return s.forEach(walk);
+    const o = s as Record<string, unknown>;
+    if (o.properties && typeof o.properties === 'object') for (const k of Object.keys(o.properties)) words.set(k, 'property');
+    if (Array.isArray(o.enum)) for (const v of o.enum) if (typeof v === 'string') words.set(v, 'keyword');
+    if (typeof o.const === 'string') words.set(o.const, 'keyword');
+    Object.values(o).forEach(walk);
+  };
+  walk(schema);
+  return [...words].map(([label, type]) => ({ label, type }));
+}
+
+/** `conditions[0].where[1].field` → ['conditions', 0, 'where', 1, 'field'] */
+export function pathSegments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  return out;
+}
+
+/** Where in the text a problem's path is: the deepest node of the path that the document has. */
+export function rangeOf(text: string, path: string): [number, number] {
+  const doc = parseDocument(text);
+  let node = doc.contents as YamlNode | null;
+  let range: [number, number] = node?.range ? [node.range[0], node.range[1]] : [0, 0];
+  for (const seg of pathSegments(path)) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const key = pair.key as YamlNode;
+      node = pair.value as YamlNode | null;
+      const r = node?.range ?? key.range;
+      if (r) range = [key.range?.[0] ?? r[0], r[1]];
+      if (isMap(node) || isSeq(node)) continue;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+      node = node.items[seg] as YamlNode;
+      if (node.range) range = [node.range[0], node.range[1]];
+    } else break;
+  }
+  return range;
+}
+
+export interface Checked {
+  /** The document as JSON, when the YAML could be read. */
+  value?: unknown;
+  problems: (Problem & { line: number })[];
+  warnings: (Problem & { line: number })[];
+  /** The validator could not be asked (network, rate limit): said, not hidden. */
+  error?: unknown;
+}
+
+/** Reads the YAML, then asks the server's validator; every problem with its line. */
+export async function check(text: string): Promise<{ checked: Checked; diagnostics: Diagnostic[] }> {
+  const doc = parseDocument(text, { prettyErrors: true });
+  const lineOf = (pos: number) => text.slice(0, pos).split('\n').length;
+  const diagnostics: Diagnostic[] = [];
+  if (doc.errors.length) {
+    const problems = doc.errors.map((e) => {
+      const [from, to] = e.pos;
+      diagnostics.push({ from, to: Math.max(to, from + 1), severity: 'error', message: e.message.split('\n')[0] });
+      return { path: '', reason: `YAML: ${e.message.split('\n')[0]}`, line: lineOf(from) };
+    });
+    return { checked: { problems, warnings: [] }, diagnostics };
+  }
+  const value: unknown = doc.toJS();
+  let result: Validation;
+  try {
+    result = await api.post<Validation>('/journey/rules/validate', value ?? {});
+  } catch (error) {
+    return { checked: { value, problems: [], warnings: [], error }, diagnostics };
+  }
+  const place = (p: Problem, severity: 'error' | 'warning') => {
+    const [from, to] = rangeOf(text, p.path);
+    const end = Math.min(to, text.indexOf('\n', from) === -1 ? text.length : text.indexOf('\n', from));
+    diagnostics.push({ from, to: Math.max(end, from), severity, message: `${p.path || 'document'}: ${p.reason}` });
+    return { ...p, line: lineOf(from) };
+  };
+  return {
+    checked: { value, problems: result.problems.map((p) => place(p, 'error')), warnings: result.warnings.map((p) => place(p, 'warning')) },
+    diagnostics,
+  };
+}
+
+const base = (words: Completion[]): Extension => [
+  lineNumbers(),
+  highlightActiveLineGutter(),
+  foldGutter(),
+  history(),
+  indentOnInput(),
+  bracketMatching(),
+  highlightActiveLine(),
+  syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+  yaml(),
+  autocompletion({ override: [completeFromList(words)] }),
+  // Tab indents; Escape then Tab leaves the editor (CodeMirror's keyboard convention).
+  keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+  EditorView.lineWrapping,
+];
+
+export function createEditor(
+  parent: HTMLElement,
+  text: string,
+  opts: { readOnly: boolean; words: Completion[]; label: string; onChecked: (c: Checked) => void },
+): EditorView {
+  return new EditorView({
+    parent,
+    state: EditorState.create({
+      doc: text,
+      extensions: [
+        base(opts.words),
+        EditorState.readOnly.of(opts.readOnly),
+        EditorView.contentAttributes.of({ 'aria-label': opts.label }),
+        lintGutter(),
+        linter(
+          async (view) => {
+            const { checked, diagnostics } = await check(view.state.doc.toString());
+            opts.onChecked(checked);
+            return diagnostics;
+          },
+          { delay: 350 },
+        ),
+      ],
+    }),
+  });
+}
+
+/** Two documents side by side, changes marked; read-only. */
+export function createDiff(parent: HTMLElement, a: string, b: string): MergeView {
+  const ro = [
+    EditorState.readOnly.of(true),
+    EditorView.editable.of(false),
+    lineNumbers(),
+    yaml(),
+    syntaxHighlighting(defaultHighlightStyle),
+  ];
+  return new MergeView({
+    parent,
+    a: { doc: a, extensions: ro },
+    b: { doc: b, extensions: ro },
+    collapseUnchanged: { margin: 3, minSize: 6 },
+  });
+}
