@@ -21,9 +21,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
  * The built console (`npm run build` → dist/console): beside the compiled service, or under dist/ when the
  * service runs from its sources (tests). Its Vite manifest tells a build from the console's sources.
  */
-export const CONSOLE_DIR = [join(HERE, '..', 'console'), join(HERE, '..', 'dist', 'console')].find((d) =>
-  existsSync(join(d, '.vite', 'manifest.json')),
-);
+export const consoleDir = (): string | undefined =>
+  [join(HERE, '..', 'console'), join(HERE, '..', 'dist', 'console')].find((d) => existsSync(join(d, '.vite', 'manifest.json')));
 
 /**
  * Builds the application (HTTP, docs, parsers) without listening: used by main and by the tests.
@@ -37,7 +36,8 @@ export async function createApp(config: AppConfig, { logStream }: { logStream?: 
   app.useBodyParser('text', { type: YAML_TYPES, limit: config.bodyLimit });
   app.set('query parser', 'simple');
   // The admin console: static files only, a client of the public API like any other (issue 14).
-  if (CONSOLE_DIR) app.useStaticAssets(CONSOLE_DIR, { prefix: '/console', index: 'index.html', dotfiles: 'ignore' });
+  const built = consoleDir();
+  if (built) app.useStaticAssets(built, { prefix: '/console', index: 'index.html', dotfiles: 'ignore' });
   // Kafka in, next to HTTP: a custom @nestjs/microservices transport (see KafkaConsumerServer), started by startAllMicroservices().
   if (config.kafka) app.connectMicroservice({ strategy: app.get(KafkaConsumerServer) });
 

@@ -67,6 +67,8 @@ export interface Checked {
   warnings: (Problem & { line: number })[];
   /** The validator could not be asked (network, rate limit): said, not hidden. */
   error?: unknown;
+  /** The text changed since: these results are not about it yet. */
+  pending?: boolean;
 }
 
 /** Reads the YAML, then asks the server's validator; every problem with its line. */
@@ -120,7 +122,7 @@ const base = (words: Completion[]): Extension => [
 export function createEditor(
   parent: HTMLElement,
   text: string,
-  opts: { readOnly: boolean; words: Completion[]; label: string; onChecked: (c: Checked) => void },
+  opts: { readOnly: boolean; words: Completion[]; label: string; onChecked: (c: Checked) => void; onEdit: () => void },
 ): EditorView {
   return new EditorView({
     parent,
@@ -129,7 +131,11 @@ export function createEditor(
       extensions: [
         base(opts.words),
         EditorState.readOnly.of(opts.readOnly),
+        EditorView.editable.of(!opts.readOnly),
         EditorView.contentAttributes.of({ 'aria-label': opts.label }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) opts.onEdit();
+        }),
         lintGutter(),
         linter(
           async (view) => {
@@ -145,18 +151,19 @@ export function createEditor(
 }
 
 /** Two documents side by side, changes marked; read-only. */
-export function createDiff(parent: HTMLElement, a: string, b: string): MergeView {
-  const ro = [
+export function createDiff(parent: HTMLElement, a: { doc: string; label: string }, b: { doc: string; label: string }): MergeView {
+  const ro = (label: string) => [
     EditorState.readOnly.of(true),
     EditorView.editable.of(false),
+    EditorView.contentAttributes.of({ 'aria-label': label }),
     lineNumbers(),
     yaml(),
     syntaxHighlighting(defaultHighlightStyle),
   ];
   return new MergeView({
     parent,
-    a: { doc: a, extensions: ro },
-    b: { doc: b, extensions: ro },
+    a: { doc: a.doc, extensions: ro(a.label) },
+    b: { doc: b.doc, extensions: ro(b.label) },
     collapseUnchanged: { margin: 3, minSize: 6 },
   });
 }

@@ -5,11 +5,38 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, enc, type Backfill, type Preview, type Rule, type RuleVersion } from '../api';
 import { go, href } from '../router';
 import { ErrorBox, Loading, Section, useLoad, when } from '../ui';
-import { createDiff, createEditor, schemaWords, toYaml, type Checked } from '../yaml-editor';
+import { check, createDiff, createEditor, schemaWords, toYaml, type Checked } from '../yaml-editor';
 
 const META = ['version', 'createdAt', 'updatedAt'];
-/** The rule document of an API answer (without the stored metadata). */
-const documentOf = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => !META.includes(k)));
+// The order a person writes a rule in (the database keeps keys in its own order).
+const ORDER = [
+  'id',
+  'name',
+  'description',
+  'flag',
+  'priority',
+  'active',
+  'type',
+  'entity',
+  'field',
+  'operator',
+  'value',
+  'count',
+  'count_value',
+];
+const rank = (k: string) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length);
+function ordered(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(ordered);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v)
+      .sort(([a], [b]) => rank(a) - rank(b))
+      .map(([k, x]) => [k, ordered(x)]),
+  );
+}
+/** The rule document of an API answer (without the stored metadata), keys in writing order. */
+const documentOf = (r: Record<string, unknown>) =>
+  ordered(Object.fromEntries(Object.entries(r).filter(([k]) => !META.includes(k)))) as Record<string, unknown>;
 
 const TEMPLATE = `id: my_rule_001
 name: My rule
@@ -28,11 +55,11 @@ actions:
     value: true
 `;
 
-function Diff({ a, b, label }: { a: string; b: string; label: string }) {
+function Diff({ a, b, label, labels }: { a: string; b: string; label: string; labels: [string, string] }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
-    const view: MergeView = createDiff(box.current, a, b);
+    const view: MergeView = createDiff(box.current, { doc: a, label: labels[0] }, { doc: b, label: labels[1] });
     return () => view.destroy();
   }, [a, b]);
   return <div ref={box} class="diff" role="region" aria-label={label} />;
@@ -84,17 +111,21 @@ function Editor({
   readOnly,
   words,
   onChecked,
+  onEdit,
   viewRef,
 }: {
   initial: string;
   readOnly: boolean;
   words: Completion[];
   onChecked: (c: Checked) => void;
+  onEdit: () => void;
   viewRef: { current: EditorView | null };
 }) {
   const box = useRef<HTMLDivElement>(null);
   const checked = useRef(onChecked);
   checked.current = onChecked;
+  const edited = useRef(onEdit);
+  edited.current = onEdit;
   useEffect(() => {
     if (!box.current) return;
     const view = createEditor(box.current, initial, {
@@ -102,6 +133,7 @@ function Editor({
       words,
       label: 'Rule document (YAML)',
       onChecked: (c) => checked.current(c),
+      onEdit: () => edited.current(),
     });
     viewRef.current = view;
     return () => view.destroy();
@@ -118,7 +150,7 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
   );
   const schema = useLoad(() => api.get<unknown>('/journey/rules/schema').then(schemaWords), []);
   const view = useRef<EditorView | null>(null);
-  const [checked, setChecked] = useState<Checked>({ problems: [], warnings: [] });
+  const [checked, setChecked] = useState<Checked>({ problems: [], warnings: [], pending: true });
   const [preview, setPreview] = useState<Preview | null>(null);
   const [showDiff, setShowDiff] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
@@ -148,14 +180,17 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
       setBusy(false);
     }
   };
-  const doc = () => {
-    if (checked.value === undefined || checked.problems.length) throw new Error('Fix the problems shown under the editor first');
-    return checked.value as Record<string, unknown>;
+  /** The document as JSON, checked now if the last check is not about the text as it is. */
+  const doc = async () => {
+    const c = checked.pending ? (await check(draft())).checked : checked;
+    if (c.error instanceof Error) throw c.error;
+    if (c.value === undefined || c.problems.length) throw new Error('Fix the problems shown under the editor first');
+    return c.value as Record<string, unknown>;
   };
-  const doPreview = () => run(async () => setPreview(await api.post<Preview>('/journey/rules/preview', doc())));
+  const doPreview = () => run(async () => setPreview(await api.post<Preview>('/journey/rules/preview', await doc())));
   const save = () =>
     run(async () => {
-      const body = doc();
+      const body = await doc();
       if (id) {
         // PUT replaces the fields given: a field deleted in the editor is sent as null to remove it.
         const removed = Object.keys(documentOf(rule.data ?? {})).filter((k) => !(k in body));
@@ -196,9 +231,18 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
         </p>
       )}
       <Section title={admin ? 'Edit (YAML)' : 'Document (read-only)'}>
-        <Editor initial={current} readOnly={!admin} words={schema.data} onChecked={setChecked} viewRef={view} />
+        <Editor
+          initial={current}
+          readOnly={!admin}
+          words={schema.data}
+          onChecked={setChecked}
+          onEdit={() => setChecked((c) => (c.pending ? c : { ...c, pending: true }))}
+          viewRef={view}
+        />
         <div aria-live="polite" class="checks">
-          {checked.error ? (
+          {checked.pending ? (
+            <p class="muted">Checking…</p>
+          ) : checked.error ? (
             <ErrorBox error={checked.error} />
           ) : checked.problems.length === 0 ? (
             <p class="ok" data-testid="valid">
@@ -239,7 +283,9 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
           </div>
         )}
         <ErrorBox error={actionError} />
-        {showDiff && <Diff a={current} b={draft()} label="Current version (left) and draft (right)" />}
+        {showDiff && (
+          <Diff a={current} b={draft()} label="Current version (left) and draft (right)" labels={['Current version', 'Draft']} />
+        )}
         {preview && (
           <div class="preview" role="status" data-testid="preview">
             <p>
@@ -288,19 +334,21 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
                     <td>v{v.version}</td>
                     <td>{v.createdBy}</td>
                     <td>{when(v.createdAt)}</td>
-                    <td class="actions">
-                      <button
-                        type="button"
-                        onClick={() => setCompare([v.version, rule.data!.version])}
-                        disabled={v.version === rule.data!.version}
-                      >
-                        Diff v{v.version} with current
-                      </button>
-                      {admin && v.version !== rule.data!.version && (
-                        <button type="button" onClick={() => void rollback(v.version)} disabled={busy}>
-                          Roll back to v{v.version}
+                    <td>
+                      <div class="actions">
+                        <button
+                          type="button"
+                          onClick={() => setCompare([v.version, rule.data!.version])}
+                          disabled={v.version === rule.data!.version}
+                        >
+                          Diff v{v.version} with current
                         </button>
-                      )}
+                        {admin && v.version !== rule.data!.version && (
+                          <button type="button" onClick={() => void rollback(v.version)} disabled={busy}>
+                            Roll back to v{v.version}
+                          </button>
+                        )}
+                      </div>
                     </td>
                   </tr>
                 ))}
@@ -337,7 +385,12 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
             </form>
           )}
           {compare && (
-            <Diff a={yamlOf(compare[0])} b={yamlOf(compare[1])} label={`Version ${compare[0]} (left) and version ${compare[1]} (right)`} />
+            <Diff
+              a={yamlOf(compare[0])}
+              b={yamlOf(compare[1])}
+              label={`Version ${compare[0]} (left) and version ${compare[1]} (right)`}
+              labels={[`Version ${compare[0]}`, `Version ${compare[1]}`]}
+            />
           )}
         </Section>
       )}
