@@ -164,6 +164,5 @@ export function createDiff(parent: HTMLElement, a: { doc: string; label: string 
     parent,
     a: { doc: a.doc, extensions: ro(a.label) },
     b: { doc: b.doc, extensions: ro(b.label) },
-    collapseUnchanged: { margin: 3, minSize: 6 },
   });
 }

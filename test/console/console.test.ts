@@ -167,8 +167,6 @@ actions:
 
   it('an admin writes a rule: typo at its line, fix, preview, save, backfill done; the participant shows why; rollback', async () => {
     await signIn('admin');
-    await open('', 'h2:has-text("Holders per flag")', 'overview');
-    await shoot('overview');
     await open('rules', 'role=switch', 'rules (admin)');
     await shoot('rules');
 
@@ -235,8 +233,15 @@ actions:
     await expect(page.locator('table', { hasText: 'Written by' }).locator('tbody tr').count()).resolves.toBe(3);
     await accessible('rule versions');
     await shoot('rule-versions');
+    await expect(page.locator('.backfill').getAttribute('data-status')).resolves.toBe('completed');
     const rolledBack = await t.as('reader').get(`/journey/rules/${RULE_ID}`).expect(200);
     expect(rolledBack.body).toMatchObject({ version: 3, conditions: [{ count_value: 2 }] });
+
+    // The overview with a flag held and a rule fired.
+    await open('', 'h2:has-text("Holders per flag")', 'overview');
+    await page.locator('.chart').first().waitFor();
+    await accessible('overview');
+    await shoot('overview');
 
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);

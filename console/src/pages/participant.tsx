@@ -85,8 +85,8 @@ function TimelineItem({ e, userId }: { e: TimelineEntry; userId: string }) {
     case 'flag':
       return (
         <li class="t-flag">
-          <time>{when(e.at)}</time> flag <strong>{e.flag}</strong> {show(e.previousValue)} → <strong>{String(e.value)}</strong> by{' '}
-          {e.ruleId === 'manual' ? 'hand' : <a href={href('rules', e.ruleId)}>{e.ruleId}</a>}
+          <time>{when(e.at)}</time> flag <strong>{e.flag}</strong> {e.previousValue === null ? 'unset' : String(e.previousValue)} →{' '}
+          <strong>{String(e.value)}</strong> by {e.ruleId === 'manual' ? 'hand' : <a href={href('rules', e.ruleId)}>{e.ruleId}</a>}
           {e.ruleVersion ? ` v${e.ruleVersion}` : ''}
           {e.causedBy && (
             <span>

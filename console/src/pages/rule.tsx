@@ -191,6 +191,7 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
   const save = () =>
     run(async () => {
       const body = await doc();
+      setShowDiff(false);
       if (id) {
         // PUT replaces the fields given: a field deleted in the editor is sent as null to remove it.
         const removed = Object.keys(documentOf(rule.data ?? {})).filter((k) => !(k in body));
@@ -309,7 +310,7 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
             <p role="status">
               {written.what} version {written.version}.
             </p>
-            <BackfillBar ruleId={written.id} version={written.version} />
+            <BackfillBar key={`${written.id}@${written.version}`} ruleId={written.id} version={written.version} />
           </>
         )}
       </Section>
