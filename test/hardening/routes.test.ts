@@ -19,6 +19,7 @@ const WEAKER: Record<string, Exclude<Role, 'admin'>> = {
   'GET /journey/milestones/{userId}': 'reader',
   'GET /journey/rules': 'reader',
   'GET /journey/rules/schema': 'reader',
+  'POST /journey/rules/validate': 'reader',
   'GET /journey/rules/{id}': 'reader',
   'GET /journey/rules/{id}/versions': 'reader',
   'GET /journey/rules/{id}/backfill': 'reader',
