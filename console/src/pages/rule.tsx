@@ -10,19 +10,9 @@ import { check, createDiff, createEditor, schemaWords, toYaml, type Checked } fr
 const META = ['version', 'createdAt', 'updatedAt'];
 // The order a person writes a rule in (the database keeps keys in its own order).
 const ORDER = [
-  'id',
-  'name',
-  'description',
-  'flag',
-  'priority',
-  'active',
-  'type',
-  'entity',
-  'field',
-  'operator',
-  'value',
-  'count',
-  'count_value',
+  ...['id', 'name', 'description', 'type', 'flag', 'priority', 'active'],
+  ...['entity', 'field', 'operator', 'value', 'count', 'count_value', 'where', 'within', 'older_than'],
+  ...['conditions', 'condition', 'actions', 'event', 'payload', 'expires_in'],
 ];
 const rank = (k: string) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length);
 function ordered(v: unknown): unknown {

@@ -48,8 +48,10 @@ export function Rules({ admin }: { admin: boolean }) {
           </a>
         )}
       </div>
-      <label for="rule-filter">Filter by id, name or flag</label>
-      <input id="rule-filter" type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+      <div class="row">
+        <label for="rule-filter">Filter by id, name or flag</label>
+        <input id="rule-filter" type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+      </div>
       <ErrorBox error={rules.error ?? error ?? stats.error} />
       {rules.loading && !rules.data ? (
         <Loading />
