@@ -65,6 +65,7 @@ export const FLAG_STATS_EXAMPLE = {
   bucket: 'day',
   from: '2026-05-01T00:00:00.000Z',
   to: '2026-05-03T00:00:00.000Z',
+  participants: 120,
   flags: [
     {
       flag: 'mentor_ready',
@@ -105,6 +106,7 @@ export const FLAG_STATS_SCHEMA = {
   type: 'object',
   properties: {
     ...range,
+    participants: { type: 'integer', description: 'Participants known now (some event of theirs was seen): what holders are out of' },
     flags: {
       type: 'array',
       items: {

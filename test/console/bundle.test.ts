@@ -41,7 +41,7 @@ describe('the console build', () => {
       .filter((k) => manifest[k].isEntry)
       .forEach(visit);
     const gzipped = [...files].reduce((n, f) => n + gzipSync(readFileSync(join(BUILT, f))).length, 0);
-    console.log(`console first page: ${[...files].join(', ')}: ${(gzipped / 1024).toFixed(1)} KB gzipped`);
+    console.info(`console first page: ${[...files].join(', ')}: ${(gzipped / 1024).toFixed(1)} KB gzipped`);
     expect(gzipped).toBeLessThan(300 * 1024);
   });
 

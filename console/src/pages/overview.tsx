@@ -33,7 +33,10 @@ const OPS = [
 
 export function Overview() {
   const rules = useLoad(() => api.get<{ rules: Rule[] }>('/journey/rules'), []);
-  const flags = useLoad(() => api.get<{ flags: FlagStats[] }>(`/journey/stats/flags${q({ from: daysAgo(30), bucket: 'day' })}`), []);
+  const flags = useLoad(
+    () => api.get<{ participants?: number; flags: FlagStats[] }>(`/journey/stats/flags${q({ from: daysAgo(30), bucket: 'day' })}`),
+    [],
+  );
   const fired = useLoad(() => api.get<{ rules: RuleStats[] }>(`/journey/stats/rules${q({ from: daysAgo(30), bucket: 'day' })}`), []);
   const metrics = useLoad(
     () =>
@@ -62,6 +65,9 @@ export function Overview() {
         </div>
         <div class="tile">
           <span class="big">{rules.data ? inactive : '…'}</span> inactive rules
+        </div>
+        <div class="tile">
+          <span class="big">{flags.data?.participants ?? '…'}</span> participants known
         </div>
         <div class="tile">
           <span class="big">{flags.data ? top.reduce((n, f) => n + f.holders, 0) : '…'}</span> flags held

@@ -326,20 +326,20 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
                     <td>{v.createdBy}</td>
                     <td>{when(v.createdAt)}</td>
                     <td>
-                      <div class="actions">
-                        <button
-                          type="button"
-                          onClick={() => setCompare([v.version, rule.data!.version])}
-                          disabled={v.version === rule.data!.version}
-                        >
-                          Diff v{v.version} with current
-                        </button>
-                        {admin && v.version !== rule.data!.version && (
-                          <button type="button" onClick={() => void rollback(v.version)} disabled={busy}>
-                            Roll back to v{v.version}
+                      {v.version === rule.data!.version ? (
+                        <span class="muted">current</span>
+                      ) : (
+                        <div class="actions">
+                          <button type="button" onClick={() => setCompare([v.version, rule.data!.version])}>
+                            Diff v{v.version} with current
                           </button>
-                        )}
-                      </div>
+                          {admin && (
+                            <button type="button" onClick={() => void rollback(v.version)} disabled={busy}>
+                              Roll back to v{v.version}
+                            </button>
+                          )}
+                        </div>
+                      )}
                     </td>
                   </tr>
                 ))}
