@@ -1,3 +1,4 @@
+import { Clock } from '../common/clock.js';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { DataSource } from 'typeorm';
@@ -73,6 +74,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
     private readonly rules: RulesService,
     private readonly evaluation: DecisionWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   /** Listens before any bootstrap hook runs, so the default rules loaded at start-up are backfilled too. */
@@ -233,7 +235,7 @@ export class BackfillService implements OnModuleInit, OnApplicationBootstrap, Be
                 // Waits for a row an ingest holds rather than skipping it: that ingest may have decided with
                 // the rules from before the change, and a skipped participant would miss the new rule.
                 const ids = await this.participants.idsAfter(tx, cursor, size, 'wait');
-                if (ids.length > 0) await this.evaluation.evaluateUsers(tx, ids, { now: Date.now(), ruleSet });
+                if (ids.length > 0) await this.evaluation.evaluateUsers(tx, ids, { now: this.clock.now(), ruleSet });
                 const last = ids[ids.length - 1] ?? cursor;
                 const still = await this.repo.advance(tx, current, last, ids.length, ids.length < size);
                 return { ids, still };

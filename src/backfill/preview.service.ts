@@ -1,3 +1,4 @@
+import { Clock } from '../common/clock.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -34,6 +35,7 @@ export class PreviewService {
     private readonly participants: ContextRepository,
     private readonly evaluation: DecisionWriter,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
   async preview(input: unknown): Promise<Preview> {
@@ -43,7 +45,7 @@ export class PreviewService {
     const ruleSet = new RuleSet([rule]);
     const size = this.config.backfillBatchSize || DEFAULT_BATCH;
     const out: Preview = { matching: 0, evaluated: 0, wouldSet: 0, wouldClear: 0, sample: [] };
-    const now = Date.now();
+    const now = this.clock.now();
     for (let after: string | null = null; ;) {
       const ids = await this.participants.idsAfter(this.db.manager, after, size);
       if (ids.length === 0) break;

@@ -21,6 +21,12 @@ const RANGE = `must be between ${EARLIEST_INSTANT} and ${LATEST_INSTANT} (UTC)`;
 const daysIn = (year: number, month: number) =>
   month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
 
+/**
+ * An instant the engine computes (an expiry, a due time) as one that can be stored, or null: past the
+ * latest instant, "never" is what it means in practice (a rule's duration may reach far beyond it).
+ */
+export const storableOrNever = (ms: number): number | null => (ms <= MAX ? ms : null);
+
 /** Whether a millisecond instant is in the accepted range. */
 export const instantInRange = (ms: number) => Number.isFinite(ms) && ms >= MIN && ms <= MAX;
 

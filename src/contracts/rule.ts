@@ -29,6 +29,8 @@ export const MAX_LEAF_CONDITIONS = 500;
 export const MAX_RULE_BYTES = 64 * 1024;
 /** Ids a literal route under /journey/rules would shadow (matched in any case, as Express routes are). */
 export const RESERVED_RULE_IDS: ReadonlySet<string> = new Set(['schema', 'preview']);
+/** The owner (`setByRule`, `ruleId`) of what an admin set by hand: no rule may take the name. */
+export const MANUAL_OWNER = 'manual';
 
 export const DURATION_PATTERN = '^\\s*[1-9][0-9]{0,8}\\s*(second|minute|hour|day|week|month)s?\\s*$';
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$';

@@ -13,6 +13,7 @@ import {
   MAX_LEAF_CONDITIONS,
   MAX_RULE_BYTES,
   MILESTONE_EVENT,
+  MANUAL_OWNER,
   RESERVED_RULE_IDS,
   RULE_SCHEMA,
   type Condition,
@@ -345,6 +346,8 @@ export function validateRule(input: unknown): RuleValidation {
       path: 'id',
       reason: `"${rule.id}" cannot be a rule id: the route /journey/rules/${rule.id.toLowerCase()} would shadow it`,
     });
+  if (rule.id.toLowerCase() === MANUAL_OWNER)
+    problems.push({ path: 'id', reason: `"${rule.id}" cannot be a rule id: it names flags and milestones set by hand` });
   rule.conditions.forEach((c, i) => checkCondition(c, `conditions[${i}]`, problems));
   rule.actions.forEach((a, i) => {
     if (a.type === 'emit_event' && a.event === MILESTONE_EVENT) {

@@ -1,4 +1,4 @@
-import { FLAG_EVENT, MILESTONE_EVENT, type Condition, type RuleDocument } from '../contracts/rule.js';
+import { FLAG_EVENT, MANUAL_OWNER, MILESTONE_EVENT, type Condition, type RuleDocument } from '../contracts/rule.js';
 import { applyDecision, compileRule, evaluate, explainRule, RuleSet } from './evaluate.js';
 import { DAY, HOUR, T0, USER_ID, context, emptyState, journey, record, rule } from './testing.js';
 import type { Decision, ParticipantState } from './types.js';
@@ -231,6 +231,58 @@ describe('truth maintenance', () => {
   it.each([['manual'], ['a_deleted_rule']])('leaves alone a flag set by %s (not in the rule set)', (owner) => {
     const d = journey([rule('r', [active])], flagged('f', owner)).at(nothing, T0);
     expect(quiet(d)).toEqual(silent);
+  });
+
+  describe('a flag set by hand', () => {
+    const setter = rule('setter', [hasSessions], { actions: [{ type: 'set_flag', flag: 'f', value: true }] });
+    const clearer = rule('clearer', [hasSessions], { actions: [{ type: 'clear_flag', flag: 'f' }] });
+
+    it.each([
+      ['true, against a rule that starts to clear it', true, clearer],
+      ['false, against a rule that starts to set it', false, setter],
+    ])('stays %s', (_, value, r) => {
+      const d = journey([r], flagged('f', MANUAL_OWNER, { value })).at(withSession, T0);
+      expect(d.triggeredRules).toEqual([r.id]);
+      expect(quiet(d)).toEqual(silent);
+    });
+
+    it.each([
+      ['true', true, clearer, [['f', false, MANUAL_OWNER, 'expired']]],
+      ['false', false, setter, [['f', true, 'setter', 'conditions hold']]],
+      [
+        'true, by a rule that sets it again',
+        true,
+        setter,
+        [
+          ['f', false, MANUAL_OWNER, 'expired'],
+          ['f', true, 'setter', 'conditions hold'],
+        ],
+      ],
+    ])("set %s, is the rules' again at its expiry, though they matched all along", (_, value, r, atExpiry) => {
+      const j = journey([r], flagged('f', MANUAL_OWNER, { value, expiresAt: T0 + HOUR }));
+      const before = j.at(withSession, T0);
+      expect(quiet(before)).toEqual(silent);
+      expect(before.nextDueAt).toBe(T0 + HOUR);
+      expect(flagSummary(j.at(withSession, T0 + HOUR))).toEqual(atExpiry);
+      // Then it is the rule's: nothing more happens while the rule keeps matching.
+      expect(quiet(j.at(withSession, T0 + 2 * HOUR))).toEqual(silent);
+    });
+
+    it('set true with no rule acting on it, expires like any flag', () => {
+      const j = journey([clearer], flagged('other', MANUAL_OWNER, { expiresAt: T0 + HOUR }));
+      expect(flagSummary(j.at(withSession, T0 + HOUR))).toEqual([['other', false, MANUAL_OWNER, 'expired']]);
+    });
+
+    it('is left alone by a lower rule too, while another flag of the same rule is set as usual', () => {
+      const both = rule('both', [hasSessions], {
+        actions: [
+          { type: 'clear_flag', flag: 'f' },
+          { type: 'set_flag', flag: 'g', value: true },
+        ],
+      });
+      const d = journey([both, setter], flagged('f', MANUAL_OWNER)).at(withSession, T0);
+      expect(flagSummary(d)).toEqual([['g', true, 'both', 'conditions hold']]);
+    });
   });
 
   it('leaves alone a flag whose rule was deactivated', () => {
@@ -510,5 +562,24 @@ describe('applyDecision', () => {
     expect(after.flags).toEqual({ f: { value: true, setByRule: 'r', setAt: T0, expiresAt: null } });
     expect([...after.milestones]).toEqual(['m']);
     expect(before).toEqual(emptyState());
+  });
+});
+
+describe('instants past the latest one PostgreSQL and the contracts hold (9999-12-31)', () => {
+  const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+  it('an expiry beyond it is "never"', () => {
+    const r = rule('far', [hasSessions], { actions: [{ type: 'set_flag', flag: 'f', expires_in: '999999999 months' }] });
+    const d = journey([r]).at(withSession, T0);
+    expect(d.flagChanges).toEqual([expect.objectContaining({ flag: 'f', value: true, expiresAt: null })]);
+    expect(d.nextDueAt).toBeNull();
+  });
+
+  it('a due time beyond it is "never": an event at the latest instant, a rule a day after it', () => {
+    const r = rule('quiet', [{ type: 'time_since', entity: 'kintell_sessions', duration: '1 day' }]);
+    const late = context({ kintell_sessions: [record('s', LATEST)] });
+    expect(journey([r]).at(late, T0).nextDueAt).toBeNull();
+    expect(journey([r]).at(late, LATEST - DAY).nextDueAt).toBeNull();
+    // Within range, it is due as usual.
+    expect(journey([r]).at(context({ kintell_sessions: [record('s', T0)] }), T0).nextDueAt).toBe(T0 + DAY);
   });
 });

@@ -2,7 +2,8 @@
  * The rule engine: a participant's context and state, the active rules and `now` in;
  * a decision out. Pure: no I/O, no clock, no randomness.
  */
-import { FLAG_EVENT, MILESTONE_EVENT, type EmitEventAction, type RuleDocument } from '../contracts/rule.js';
+import { storableOrNever } from '../contracts/instant.js';
+import { FLAG_EVENT, MANUAL_OWNER, MILESTONE_EVENT, type EmitEventAction, type RuleDocument } from '../contracts/rule.js';
 import {
   compileCondition,
   compileRules,
@@ -246,37 +247,50 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   // on, and the flags whose owner no longer matches (for truth maintenance, below).
   const flags = state.flags;
   const values = new Array<boolean | undefined>(rules.flagNumbers.size);
+  // Per flag a rule acts on: decided (by a rule or held by hand), or acted on.
+  const decided = new Array<typeof DECIDED | typeof ACTED | undefined>(values.length);
   const flagChanges: FlagChange[] = [];
   let expiry = Infinity;
   let orphans: string[] | undefined;
+  let released: Set<number> | undefined;
   for (const flag in flags) {
     const f = flags[flag];
     const set = flagIsSet(f, now);
     const n = rules.flagNumbers.get(flag);
-    if (n !== undefined) values[n] = set;
+    if (n !== undefined) {
+      values[n] = set;
+      // A flag set by hand is left alone until it expires (or is handed back); then the rules acting on
+      // it decide afresh, as on a rising edge.
+      if (f.setByRule === MANUAL_OWNER) {
+        if (f.expiresAt === null || f.expiresAt > now) decided[n] = DECIDED;
+        else (released ??= new Set()).add(n);
+      }
+    }
     if (set) {
       const at = rules.positions.get(f.setByRule);
       if (at !== undefined && !includesSorted(hits, at) && !all[at].sticky) (orphans ??= []).push(flag);
     }
-    if (!f.value || f.expiresAt === null) continue;
+    // A flag set by hand to false also expires: the rules then decide it.
+    if (f.expiresAt === null || (!f.value && f.setByRule !== MANUAL_OWNER)) continue;
     if (f.expiresAt > now) {
       if (f.expiresAt < expiry) expiry = f.expiresAt;
       continue;
     }
+    if (!f.value) continue;
     flagChanges.push({
       flag,
       value: false,
       previousValue: true,
       ruleId: f.setByRule,
       reason: 'expired',
-      expiresAt: null,
+      // A hand's expiry stays on the flag, so that it stays the rules' to decide.
+      expiresAt: f.setByRule === MANUAL_OWNER ? f.expiresAt : null,
       explanation: { reason: 'expired', expiresAt: new Date(f.expiresAt).toISOString() },
     });
   }
 
   // Per flag, the highest-precedence matching rule with an action on it decides; it acts only on its
   // rising edge, and only to change the flag.
-  const decided = new Array<typeof DECIDED | typeof ACTED | undefined>(values.length);
   for (let k = 0; k < hits.length; k++) {
     const actions = rules.numberedActions[hits[k]];
     for (let a = 0; a < actions.length; a++) {
@@ -284,7 +298,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
       if (decided[n] !== undefined) continue;
       decided[n] = DECIDED;
       const was = values[n] === true;
-      if (was === action.value || !rises(state, all[hits[k]])) continue;
+      if (was === action.value || (!rises(state, all[hits[k]]) && !released?.has(n))) continue;
       const r = all[hits[k]];
       flagChanges.push({
         flag,
@@ -292,7 +306,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
         previousValue: values[n] === undefined ? null : was,
         ruleId: r.id,
         reason: action.value ? 'conditions hold' : 'cleared by rule',
-        expiresAt: action.value && action.expiresInMs !== null ? now + action.expiresInMs : null,
+        expiresAt: action.value && action.expiresInMs !== null ? storableOrNever(now + action.expiresInMs) : null,
         explanation: storedExplanation(r, ctx, now, true),
       });
       decided[n] = ACTED;
@@ -365,7 +379,8 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
     if (expiry < next) next = expiry;
   } else {
     const expiries = new Map<string, number | null>();
-    for (const flag in flags) expiries.set(flag, flags[flag].value ? flags[flag].expiresAt : null);
+    for (const flag in flags)
+      expiries.set(flag, flags[flag].value || flags[flag].setByRule === MANUAL_OWNER ? flags[flag].expiresAt : null);
     for (const c of flagChanges) expiries.set(c.flag, c.expiresAt);
     for (const e of expiries.values()) if (e !== null && e > now && e < next) next = e;
   }
@@ -377,7 +392,7 @@ export function evaluate(rules: RuleSet, ctx: ParticipantContext, state: Partici
   decision.milestones = milestones;
   decision.events = events;
   decision.changes = changes;
-  decision.nextDueAt = Number.isFinite(next) ? next : null;
+  decision.nextDueAt = storableOrNever(next);
   return decision;
 }
 

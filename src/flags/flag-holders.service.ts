@@ -1,3 +1,4 @@
+import { Clock } from '../common/clock.js';
 import { Injectable } from '@nestjs/common';
 import { invalid } from '../common/errors.js';
 import { RulesService } from '../rules/rules.service.js';
@@ -12,12 +13,13 @@ export class FlagHoldersService {
   constructor(
     private readonly holders: FlagHoldersRepository,
     private readonly rules: RulesService,
+    private readonly clock: Clock,
   ) {}
 
   /** One page of the holders of a flag's value, with the exact total. */
   async page(q: HoldersQuery) {
     await this.assertKnown(q.flag);
-    const now = Date.now();
+    const now = this.clock.now();
     const count = await this.holders.count(q.flag, q.value, now);
     const rows = await this.holders.page(q.flag, q.value, now, q.after, q.limit + 1);
     const page = rows.slice(0, q.limit);
@@ -32,7 +34,7 @@ export class FlagHoldersService {
 
   /** Every holder from the cursor on, batch after batch (the caller checks the flag first). */
   async *all(q: HoldersQuery): AsyncGenerator<HolderRow[]> {
-    const now = Date.now();
+    const now = this.clock.now();
     let after = q.after;
     for (;;) {
       const rows = await this.holders.page(q.flag, q.value, now, after, STREAM_BATCH);

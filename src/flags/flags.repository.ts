@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RowOf } from '../database/row.js';
+import { MANUAL_OWNER } from '../contracts/rule.js';
 import type { FlagState } from '../engine/types.js';
 import { FlagEntity, FlagHistoryEntity } from './flag.entity.js';
 import { deleteBatch } from '../database/batched-delete.js';
@@ -165,15 +166,23 @@ export class FlagsRepository {
     return deleteBatch(this.db.manager, 'journey_flag_history', 'id', 'changed_at < $1', [cutoff.toISOString()], limit);
   }
 
-  /** Removes a flag set by hand (the rules decide it again); the row removed, if it was manual. */
-  async removeManual(tx: EntityManager, userId: string, flag: string): Promise<FlagRow | undefined> {
-    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await tx.query(
-      `WITH d AS (DELETE FROM journey_flags WHERE user_id = $1 AND flag = $2 AND set_by_rule = 'manual'
-         RETURNING flag, value, set_by_rule, set_at, expires_at) SELECT * FROM d`,
-      [userId, flag],
+  /**
+   * Lets go of a flag set by hand: it keeps its value as of `now` but no owner (`setByRule` ''), so the
+   * rules decide it from there. Its value, or undefined when the flag was not set by hand.
+   */
+  async release(tx: EntityManager, userId: string, flag: string, now: number): Promise<boolean | undefined> {
+    // (A CTE: TypeORM answers [rows, count] to a bare UPDATE … RETURNING.)
+    const rows: { value: boolean }[] = await tx.query(
+      `WITH u AS (UPDATE journey_flags SET set_by_rule = '', value = value AND (expires_at IS NULL OR expires_at > $3), expires_at = NULL
+       WHERE user_id = $1 AND flag = $2 AND set_by_rule = '${MANUAL_OWNER}' RETURNING value) SELECT value FROM u`,
+      [userId, flag, iso(now)],
     );
-    const r = rows[0];
-    return r && { flag: r.flag, value: r.value, setByRule: r.set_by_rule, setAt: r.set_at, expiresAt: r.expires_at };
+    return rows[0]?.value;
+  }
+
+  /** Removes a flag released by hand that no rule took (see release). */
+  async removeReleased(tx: EntityManager, userId: string, flag: string): Promise<void> {
+    await tx.query(`DELETE FROM journey_flags WHERE user_id = $1 AND flag = $2 AND set_by_rule = ''`, [userId, flag]);
   }
 
   async findOne(tx: EntityManager, userId: string, flag: string): Promise<FlagRow | undefined> {

@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { AppConfig } from '../config/config.js';
 import type { EventEnvelope } from '../contracts/events.js';
-import type { IngestService } from '../events/ingest.service.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import { KafkaBatchProcessor } from './batch-processor.js';
 import type { KafkaClient, Poison } from './kafka.client.js';
@@ -56,15 +55,16 @@ function setup({ chunkSize = 1000, ingest = async (_e: EventEnvelope[]) => {} } 
       if (poison.length) calls.dlq.push(poison);
     },
   } as unknown as KafkaClient;
-  const service = {
-    ingest: async (events: EventEnvelope[]) => {
-      calls.ingested.push(events.map((e) => e.id));
-      await ingest(events);
-    },
-  } as unknown as IngestService;
   const health = { consumerHandled: () => undefined } as unknown as KafkaHealth;
   const config = { kafka: { chunkSize } } as AppConfig;
-  return { processor: new KafkaBatchProcessor(config, client, service, health, metrics), client, calls };
+  const processor = new KafkaBatchProcessor(config, client, health, metrics);
+  // What the transport does: the batch goes to the @EventPattern handler.
+  processor.deliverTo(async (batch) => {
+    const events = batch.map((b) => b.event);
+    calls.ingested.push(events.map((e) => e.id));
+    await ingest(events);
+  });
+  return { processor, client, calls };
 }
 
 function payload(msgs: KafkaMessage[], { runningFor = Infinity } = {}) {

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { EventEnvelope } from '../contracts/events.js';
-import { IngestService } from '../events/ingest.service.js';
+import type { SourcedEvent } from '../events/events.consumer.js';
 import { backoffMs } from '../common/backoff.js';
 import { withCorrelation } from '../common/logger.js';
-import type { EventSource } from '../eventlog/event-source.js';
 import { isTransient } from '../database/retry.js';
 import { decodeMessage } from './decode.js';
 import { Coalescer } from './coalescer.js';
@@ -13,19 +11,9 @@ import { KafkaClient, type Poison } from './kafka.client.js';
 import { KafkaHealth } from './kafka.health.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
-interface Valid {
+interface Valid extends SourcedEvent {
   message: KafkaMessage;
-  event: EventEnvelope;
-  source: EventSource;
 }
-
-/** Ingests events with where each came from (the event log keeps topic, partition and offset). */
-const ingestFrom = (ingest: IngestService, items: { event: EventEnvelope; source: EventSource }[]) =>
-  ingest.ingest(
-    items.map((i) => i.event),
-    undefined,
-    new Map(items.map((i) => [i.event.id, i.source])),
-  );
 
 /** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity violation). */
 function isDataError(e: unknown): boolean {
@@ -76,7 +64,7 @@ const MAX_PAUSE_MS = 30_000;
 
 /**
  * One kafkajs batch (one partition, in offset order) through the ingest pipeline:
- * poison → `<topic>.dlq` (awaited); valid events → IngestService.ingest, in slices; a slice's
+ * poison → `<topic>.dlq` (awaited); valid events → the EventsConsumer's @EventPattern handler (IngestService.ingest), in slices; a slice's
  * offsets are resolved only after the transaction that carried it committed, and committed to
  * Kafka at the end of the batch. A redelivered event is deduplicated by id, so at-least-once
  * delivery gives an exactly-once effect.
@@ -95,12 +83,18 @@ export class KafkaBatchProcessor {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly client: KafkaClient,
-    private readonly ingest: IngestService,
     private readonly health: KafkaHealth,
     private readonly metrics: MetricsService,
   ) {
     // Built even when Kafka is off (then never used): a run always takes at least one submission.
-    this.coalescer = new Coalescer((items) => ingestFrom(this.ingest, items).then(() => undefined), config.kafka?.chunkSize ?? 0);
+    this.coalescer = new Coalescer((items) => this.deliver(items), config.kafka?.chunkSize ?? 0);
+  }
+
+  /** Where valid events go, one transaction per call: the transport's @EventPattern handler (set by KafkaConsumerServer). */
+  private deliver: (batch: Valid[]) => Promise<void> = () => Promise.reject(new Error('the Kafka transport is not listening'));
+
+  deliverTo(deliver: (batch: Valid[]) => Promise<void>): void {
+    this.deliver = deliver;
   }
 
   process(payload: EachBatchPayload): Promise<void> {
@@ -192,7 +186,7 @@ export class KafkaBatchProcessor {
     for (const v of valid) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await ingestFrom(this.ingest, [v]);
+          await this.deliver([v]);
           break;
         } catch (e) {
           if (isTransientFailure(e)) throw e;

@@ -1,8 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { Consumer } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
 import { backoffMs } from '../common/backoff.js';
 import { withCorrelation } from '../common/logger.js';
+import { INGEST_BATCH, type SourcedEvent } from '../events/events.consumer.js';
 import { KafkaBatchProcessor } from './batch-processor.js';
 import { KafkaClient } from './kafka.client.js';
 import { KafkaHealth } from './kafka.health.js';
@@ -13,7 +15,10 @@ const MAX_RESTART_DELAY_MS = 30_000;
  * The Kafka consumer, as a custom @nestjs/microservices transport strategy
  * (`app.connectMicroservice({ strategy })`, started by `startAllMicroservices()`).
  *
- * Why a custom transport rather than Nest's built-in `Transport.KAFKA` with `@EventPattern` handlers:
+ * Each decoded batch of valid events goes to the `@EventPattern(INGEST_BATCH)` handler of
+ * EventsConsumer (src/events), which Nest registers on this transport like on any other.
+ *
+ * Why a custom transport rather than Nest's built-in `Transport.KAFKA`:
  * the built-in server hands handlers one message at a time (kafkajs `eachMessage`) and commits
  * offsets itself, so it cannot give one database transaction per batch, nor "commit only after the
  * transaction committed", nor "dead-letter, then move on" (a throwing handler is redelivered forever
@@ -43,6 +48,7 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
   /** Starts consuming in the background: Kafka being down must not keep the service (HTTP) from starting. */
   listen(callback: () => void): void {
     this.stopping = false;
+    this.processor.deliverTo((batch) => this.deliver(batch));
     this.starting = withCorrelation('kafka-consumer', () => this.startWithRetry());
     callback();
   }
@@ -58,6 +64,16 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     this.consumer = undefined;
     await consumer?.disconnect().catch((e: Error) => this.log.warn(`disconnect: ${e.message}`));
     if (consumer) this.health.consumerIs('stopped');
+  }
+
+  /**
+   * Hands a batch of valid events to the @EventPattern(INGEST_BATCH) handler (EventsConsumer), as Nest
+   * registered it on this transport, and waits for its transaction; its error comes back as thrown.
+   */
+  private async deliver(batch: SourcedEvent[]): Promise<void> {
+    const handler = this.getHandlerByPattern(INGEST_BATCH);
+    if (!handler) throw new Error(`no @EventPattern('${INGEST_BATCH}') handler is registered`);
+    await lastValueFrom(this.transformToObservable(await handler(batch)), { defaultValue: undefined });
   }
 
   on(): never {

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock.js';
 import { notFound } from '../common/errors.js';
 import { ContextRepository } from '../context/context.repository.js';
 import { ContextService } from '../context/context.service.js';
-import { FLAG_EVENT } from '../contracts/rule.js';
+import { FLAG_EVENT, MANUAL_OWNER } from '../contracts/rule.js';
 import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { FlagsRepository, type FlagWrite } from '../flags/flags.repository.js';
 import { toFlagResponse } from '../flags/flags.dto.js';
@@ -12,8 +12,6 @@ import { outputEnvelope } from '../outbox/envelope.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
 import { RulesService } from '../rules/rules.service.js';
 import type { ManualFlagBody } from './manual-flags.dto.js';
-
-const MANUAL = 'manual';
 
 /**
  * Flags set by hand: the rules leave a manual flag alone until it is handed back, when the
@@ -56,19 +54,25 @@ export class ManualFlagsService {
     const ruleSet = await this.rules.activeRuleSet();
     const row = await this.db.transaction(async (tx) => {
       await this.lock(tx, userId, flag);
-      const removed = await this.flags.removeManual(tx, userId, flag);
-      if (!removed) throw notFound(`the flag ${flag} of participant ${userId} is not set by hand`);
-      // The rules acting on the flag decide afresh: one whose conditions hold now sets it, as on a rising edge.
+      // The flag keeps its value, owned by nobody; the rules acting on it decide afresh, as on a rising edge.
+      const value = await this.flags.release(tx, userId, flag, now);
+      if (value === undefined) throw notFound(`the flag ${flag} of participant ${userId} is not set by hand`);
       const loaded = await this.context.loadParticipants(tx, [userId]);
       const p = loaded.get(userId)!;
       p.matchedRules = p.matchedRules.filter((id) => !ruleSet.byId.get(id)?.flagActions.has(flag));
       const [decision] = await this.evaluation.evaluateUsers(tx, [userId], { now, ruleSet, loaded, trigger: 'manual' });
-      const wasSet = removed.value && !(removed.expiresAt && removed.expiresAt.getTime() <= now);
-      if (wasSet && !decision.flagChanges.some((c) => c.flag === flag)) {
-        // No rule holds it: it falls back to false, and the history and the outputs say so.
-        const change = manualChange(userId, flag, false, true, 'handed back to the rules', null, now, actor);
-        await this.flags.insertHistory(tx, [change]);
-        await this.outbox.append(tx, [announce(change)]);
+      if (!decision.flagChanges.some((c) => c.flag === flag)) {
+        // No rule changed it: the first matching rule acting on it holds it as it is, or none does and it
+        // falls back to false; the history and the outputs say so.
+        const holder = decision.triggeredRules.map((id) => ruleSet.byId.get(id)!).find((r) => r.flagActions.has(flag));
+        if (holder) await this.flags.reassign(tx, [{ userId, flag, ruleId: holder.id }]);
+        else await this.flags.removeReleased(tx, userId, flag);
+        if (holder || value) {
+          const change = manualChange(userId, flag, holder ? value : false, value, 'handed back to the rules', null, now, actor);
+          if (holder) Object.assign(change, { ruleId: holder.id, ruleVersion: holder.version });
+          await this.flags.insertHistory(tx, [change]);
+          await this.outbox.append(tx, [announce(change)]);
+        }
       }
       return this.flags.findOne(tx, userId, flag);
     });
@@ -97,7 +101,7 @@ function manualChange(
     flag,
     value,
     previousValue,
-    ruleId: MANUAL,
+    ruleId: MANUAL_OWNER,
     ruleVersion: null,
     reason,
     expiresAt,
@@ -114,6 +118,6 @@ function manualChange(
 const announce = (c: FlagWrite) =>
   outputEnvelope(
     FLAG_EVENT,
-    { userId: c.userId, flag: c.flag, value: c.value, previousValue: c.previousValue, ruleId: MANUAL, reason: c.reason },
+    { userId: c.userId, flag: c.flag, value: c.value, previousValue: c.previousValue, ruleId: c.ruleId, reason: c.reason },
     c.at,
   );

@@ -1,3 +1,4 @@
+import { Clock } from '../common/clock.js';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BackfillRepository } from '../backfill/backfill.repository.js';
@@ -40,6 +41,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly backfills: BackfillRepository,
     private readonly flags: FlagsRepository,
     private readonly milestones: MilestonesRepository,
+    private readonly clock: Clock,
   ) {
     this.loop = new Periodic('retention', config.retention.intervalMs, () => this.run().then(() => undefined), this.logger);
   }
@@ -54,7 +56,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /** One pass over every table, as of `now`; how many rows each lost. */
-  async run(now = Date.now()): Promise<RetentionRun> {
+  async run(now = this.clock.now()): Promise<RetentionRun> {
     const { eventDays, outboxDays, historyDays } = this.config.retention;
     const before = (days: number) => new Date(now - days * DAY);
     const events = before(eventDays);

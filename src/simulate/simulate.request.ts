@@ -1,7 +1,7 @@
 /** POST /journey/simulate's body: checked by the same validators as the ingest and the rules API. */
 import { invalid } from '../common/errors.js';
 import type { EventEnvelope } from '../contracts/events.js';
-import { instantProblem } from '../contracts/instant.js';
+import { instantProblem, LATEST_INSTANT } from '../contracts/instant.js';
 import type { RuleDocument } from '../contracts/rule.js';
 import { validateEvent, validateRule, type Problem } from '../contracts/validation.js';
 
@@ -59,7 +59,8 @@ export function parseSimulateRequest(body: unknown): SimulateRequest {
   }
 
   const last = events.length ? Math.max(...events.map((e) => Date.parse(e.timestamp))) : NaN;
-  let until = last + DEFAULT_HORIZON_DAYS * DAY;
+  // The horizon stops at the latest instant the contracts hold.
+  let until = Math.min(last + DEFAULT_HORIZON_DAYS * DAY, Date.parse(LATEST_INSTANT));
   if (input.until !== undefined) {
     const why = typeof input.until === 'string' ? instantProblem(input.until) : 'must be a date-time string';
     if (why) problems.push({ path: 'until', reason: why });

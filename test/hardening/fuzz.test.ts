@@ -426,8 +426,8 @@ const eventCases: fc.Arbitrary<Case> = fc.oneof(
 describe(`fuzzing the write endpoints (${backend})`, () => {
   let t: TestApp;
   beforeAll(async () => {
-    // Rate limiting is not what is under test here.
-    t = await startApp({ JOURNEY_RATE_LIMIT: '0' });
+    // Rate limiting is not what is under test here. A 5xx's cause is logged, so a failed run says why.
+    t = await startApp({ JOURNEY_RATE_LIMIT: '0', LOG_LEVEL: process.env.JOURNEY_TEST_LOGS || 'error' });
   }, 90_000);
   afterAll(() => t.close());
 

@@ -126,6 +126,40 @@ describe(`timestamps (${backend})`, () => {
     await t.as('reader').get(`/journey/context/${u}`).expect(200);
   });
 
+  it('a rule whose expiry or due time falls past the range treats it as "never" (an event at the last instant, a long expiry)', async () => {
+    const id = `far_${randomUUID().slice(0, 8)}`;
+    await t
+      .as('admin')
+      .post('/journey/rules')
+      .send({
+        id,
+        name: 'far future',
+        flag: id,
+        priority: 1,
+        conditions: [{ type: 'time_since', entity: 'kintell_sessions', duration: '1 day' }],
+        actions: [{ type: 'set_flag', flag: id, expires_in: '999999999 months' }],
+      })
+      .expect(201);
+    const v = randomUUID();
+    const e = ev.session(v, `s-${randomUUID()}`, 5);
+    const last = '9999-12-31T23:59:59.999Z';
+    await t
+      .as('service')
+      .post('/journey/events')
+      .send({ ...e, timestamp: last, data: { ...e.data, completedAt: last } })
+      .expect(200);
+    // A day after the last instant never comes: nothing set, nothing due.
+    expect(await flagsOf(v)).toEqual({});
+    const w = randomUUID();
+    await t
+      .as('service')
+      .post('/journey/events')
+      .send(ev.session(w, `s-${randomUUID()}`, 5, new Date('2020-01-01T00:00:00Z')))
+      .expect(200);
+    const [flag] = (await t.as('reader').get(`/journey/flags/${w}`).expect(200)).body.flags;
+    expect(flag).toMatchObject({ flag: id, value: true, expiresAt: null });
+  });
+
   it('asOf of a dry-run evaluation is held to the same range', async () => {
     await t.as('service').post(`/journey/flags/${u}/evaluate?dryRun=true&asOf=0000-01-01T00:00:00Z`).expect(400);
     await t.as('service').post(`/journey/flags/${u}/evaluate?dryRun=true&asOf=2016-12-31T23:59:60Z`).expect(400);

@@ -73,11 +73,60 @@ describe(`manual flags (${backend})`, () => {
     const back = await t.as('admin').delete(`/journey/flags/${u}/mentor_ready`).expect(200);
     expect(back.body.flag).toMatchObject({ flag: 'mentor_ready', value: true, setByRule: 'mentor_ready_001' });
     expect(await flagOf(u, 'mentor_ready')).toMatchObject({ value: true, setByRule: 'mentor_ready_001' });
-    expect((await history(u)).map((h) => [h.value, h.setByRule])).toEqual([
-      [true, 'mentor_ready_001'],
-      [false, 'manual'],
-      [true, 'mentor_ready_001'],
+    expect((await history(u)).map((h) => [h.value, h.previousValue, h.setByRule])).toEqual([
+      [true, null, 'mentor_ready_001'],
+      [false, true, 'manual'],
+      [true, false, 'mentor_ready_001'],
     ]);
+  });
+
+  it('handed back while the matching rule says the same, the flag stays and the rule holds it, with a history row and an event', async () => {
+    const u = randomUUID();
+    await ingest([1, 2, 3].map((d) => ev.session(u, `s${d}-${u}`, 5, daysAgo(d))));
+    await t.as('admin').put(`/journey/flags/${u}/mentor_ready`).send({ value: true, reason: 'confirmed' }).expect(200);
+    const back = await t.as('admin').delete(`/journey/flags/${u}/mentor_ready`).expect(200);
+    expect(back.body.flag).toMatchObject({ flag: 'mentor_ready', value: true, setByRule: 'mentor_ready_001' });
+    expect((await history(u)).map((h) => [h.value, h.previousValue, h.setByRule, h.reason])).toEqual([
+      [true, null, 'mentor_ready_001', 'conditions hold'],
+      [true, true, 'manual', 'confirmed'],
+      [true, true, 'mentor_ready_001', 'handed back to the rules'],
+    ]);
+    expect((await outputs(u)).filter((o) => o.envelope.type === 'orchestration.flag.updated').map((o) => o.envelope.data.ruleId)).toEqual([
+      'mentor_ready_001',
+      'manual',
+      'mentor_ready_001',
+    ]);
+    // Then the rule's as any: nothing more while it keeps matching.
+    await ingest(ev.session(u, `s4-${u}`, 5));
+    expect(await history(u)).toHaveLength(3);
+  });
+
+  it('a rule that starts to match later leaves a manual flag alone too', async () => {
+    const u = randomUUID();
+    // Set by hand before any rule matches; then the events that make mentor_ready_001 match arrive.
+    await t.as('admin').put(`/journey/flags/${u}/mentor_ready`).send({ value: false, reason: 'not this term' }).expect(200);
+    await ingest([1, 2, 3].map((d) => ev.session(u, `s${d}-${u}`, 5, daysAgo(d))));
+    expect(await flagOf(u, 'mentor_ready')).toMatchObject({ value: false, setByRule: 'manual' });
+    expect((await history(u)).map((h) => [h.value, h.setByRule])).toEqual([[false, 'manual']]);
+    // Handed back, the rule that matches now sets it.
+    await t.as('admin').delete(`/journey/flags/${u}/mentor_ready`).expect(200);
+    expect(await flagOf(u, 'mentor_ready')).toMatchObject({ value: true, setByRule: 'mentor_ready_001' });
+  });
+
+  it('no rule can be named manual', async () => {
+    const res = await t
+      .as('admin')
+      .post('/journey/rules')
+      .send({
+        id: 'Manual',
+        name: 'x',
+        flag: 'x',
+        priority: 1,
+        conditions: [{ type: 'exists', entity: 'kintell_sessions' }],
+        actions: [{ type: 'set_flag', flag: 'x' }],
+      })
+      .expect(400);
+    expect(res.body.problems).toContainEqual({ path: 'id', reason: expect.stringContaining('set by hand') });
   });
 
   it('a manual flag no rule holds falls back to false when handed back, with a history row and an event', async () => {

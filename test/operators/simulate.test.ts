@@ -151,6 +151,13 @@ describe(`POST /journey/simulate (${backend})`, () => {
     expect((body.steps as Step[]).find((s) => s.kind === 'flag')).toMatchObject({ ruleId: draft.id, ruleVersion: null });
   });
 
+  it('stops the default horizon at the last instant the contracts hold', async () => {
+    const user = randomUUID();
+    const last = '9999-12-31T23:59:59.999Z';
+    const { body } = await simulate({ events: [ev.attended(user, new Date('9999-12-01T00:00:00Z'))] });
+    expect(body.until).toBe(last);
+  });
+
   it('refuses bad input with a path and a reason, and is admin only', async () => {
     const user = randomUUID();
     const good = ev.attended(user, at(0));
