@@ -222,6 +222,11 @@ actions:
     // The flag's holders, then the participant holding it.
     await open('cohorts/console_checked', '[data-testid="holders-count"]', 'cohorts');
     await expect(page.getByTestId('holders-count').innerText()).resolves.toBe('1');
+    await page.getByLabel('Step 1').selectOption('console_checked');
+    await page.getByRole('button', { name: 'Count' }).click();
+    await expect(page.locator('table', { hasText: 'Of the first step' }).locator('tbody tr').first().innerText()).resolves.toMatch(
+      /^console_checked\s+1\s+100 %/,
+    );
     await accessible('cohorts');
     await shoot('cohorts');
     await page.getByRole('link', { name: twoSessions }).click();

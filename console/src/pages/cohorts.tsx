@@ -5,7 +5,106 @@ import { go, href } from '../router';
 import { ErrorBox, Loading, Section, useLoad, when } from '../ui';
 import { daysAgo } from './overview';
 
-/** Who holds a flag (paged, CSV), and how many did over time. */
+/** The participant ids of a holders CSV (header row, user id first). */
+const idsOf = (csv: string) =>
+  new Set(
+    csv
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',')[0])
+      .filter(Boolean),
+  );
+
+/** A funnel over flags held now: how many hold the first, the first and the second, and so on. */
+function Funnel({ names }: { names: string[] }) {
+  const [steps, setSteps] = useState<string[]>(['', '']);
+  const [result, setResult] = useState<{ step: string; count: number }[] | null>(null);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const chosen = steps.filter(Boolean);
+  const compute = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      // Every holder of each flag, through the CSV route (all pages at once), intersected step by step.
+      const sets = await Promise.all(chosen.map((flag) => api.text(`/journey/flags${q({ flag })}`, 'text/csv').then(idsOf)));
+      const out: { step: string; count: number }[] = [];
+      sets.reduce<Set<string> | null>((prev, ids, i) => {
+        const inAll = prev ? new Set([...ids].filter((id) => prev.has(id))) : ids;
+        out.push({ step: chosen[i], count: inAll.size });
+        return inAll;
+      }, null);
+      setResult(out);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const first = result?.[0]?.count ?? 0;
+  return (
+    <Section title="Funnel over flags">
+      <form
+        class="row wrap"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void compute();
+        }}
+      >
+        {steps.map((v, i) => (
+          <span key={i} class="row">
+            <label for={`step-${i}`}>Step {i + 1}</label>
+            <select id={`step-${i}`} value={v} onChange={(e) => setSteps((s) => s.map((x, k) => (k === i ? e.currentTarget.value : x)))}>
+              <option value="">—</option>
+              {names.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </span>
+        ))}
+        {steps.length < 5 && (
+          <button type="button" onClick={() => setSteps((s) => [...s, ''])}>
+            Add a step
+          </button>
+        )}
+        <button type="submit" disabled={busy || chosen.length === 0}>
+          Count
+        </button>
+      </form>
+      <ErrorBox error={error} />
+      {result && (
+        <table>
+          <caption class="muted">Participants holding every flag up to the step, now</caption>
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col" class="num">
+                Participants
+              </th>
+              <th scope="col">Of the first step</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.map((r, i) => (
+              <tr key={i}>
+                <td>{i === 0 ? r.step : `… and ${r.step}`}</td>
+                <td class="num">{r.count}</td>
+                <td>
+                  <progress max={Math.max(1, first)} value={r.count} aria-label={`${r.count} of ${first}`} />{' '}
+                  {first ? `${Math.round((r.count / first) * 100)} %` : '—'}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+/** Who holds a flag (paged, CSV), and how many did over time; a funnel over flags. */
 export function Cohorts({ flag }: { flag?: string }) {
   const stats = useLoad(() => api.get<{ flags: FlagStats[] }>(`/journey/stats/flags${q({ from: daysAgo(30), bucket: 'day' })}`), []);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
@@ -124,6 +223,7 @@ export function Cohorts({ flag }: { flag?: string }) {
         </>
       )}
       {!flag && <p class="muted">Pick a flag to see who holds it. Participants link to their page.</p>}
+      {names.length > 0 && <Funnel names={names} />}
     </>
   );
 }
