@@ -7,7 +7,7 @@
  */
 /* global process, console */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,11 +40,25 @@ function buildConsole() {
     console.warn('console not built: Vite is missing (npm install installs it); /console will answer 404');
     return;
   }
-  const vite = spawnSync(process.execPath, [VITE, 'build', '--config', join(CONSOLE_SRC, 'vite.config.ts'), '--logLevel', 'warn'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (vite.status !== 0) process.exit(vite.status ?? 1);
+  // Built beside, then swapped in: a service (or a second build) never reads a half-written console.
+  const out = join(ROOT, 'dist/console');
+  const next = `${out}.${process.pid}`;
+  const vite = spawnSync(
+    process.execPath,
+    [VITE, 'build', '--config', join(CONSOLE_SRC, 'vite.config.ts'), '--outDir', next, '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (vite.status !== 0) {
+    rmSync(next, { recursive: true, force: true });
+    process.exit(vite.status ?? 1);
+  }
+  rmSync(out, { recursive: true, force: true });
+  try {
+    renameSync(next, out);
+  } catch {
+    // Another build swapped its own in first: the same sources, so it will do.
+    rmSync(next, { recursive: true, force: true });
+  }
 }
 
 buildConsole();
