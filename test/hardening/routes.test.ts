@@ -27,6 +27,7 @@ const WEAKER: Record<string, Exclude<Role, 'admin'>> = {
   'GET /journey/context/{userId}': 'reader',
   'GET /journey/participants/{userId}/timeline': 'reader',
   'GET /journey/stats/flags': 'reader',
+  'GET /journey/whoami': 'reader',
   'GET /journey/stats/rules': 'reader',
   'POST /journey/events': 'service',
   'POST /journey/flags/{userId}/evaluate': 'service',
