@@ -4,7 +4,7 @@
  *
  *   npm run bench               every part at full size (about 11 minutes on 2 cores)
  *   npm run bench -- --quick    tiny sizes, under 2 minutes: what CI runs so the suite never rots
- *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline,stats
+ *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline,stats,console
  *
  * A part whose prerequisite is missing (its code, PostgreSQL, the broker) is reported as not
  * available rather than failing the run; a part that runs and breaks fails it.
@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { runEngine } from './engine/part.js';
 import { build, kafkaUp, postgresAvailable, ROOT } from './service/harness.js';
 import { backfillPart, kafkaPart, latencyPart, schedulerPart, type KafkaResult, type LatencyResult } from './service/parts.js';
+import { chromiumMissing, consolePart } from './service/console.js';
 import { statsPart } from './service/stats.js';
 import { timelinePart } from './service/timeline.js';
 import { fmt, fmtSpread } from './stats.js';
@@ -40,6 +41,9 @@ const SIZES = quick
       timeline: 1000,
       timelineOthers: 5,
       statsParticipants: 2000,
+      consoleParticipants: 2000,
+      consoleRules: 20,
+      consoleLoads: 2,
     }
   : {
       participants: 10_000,
@@ -55,6 +59,9 @@ const SIZES = quick
       timeline: 10_000,
       timelineOthers: 50,
       statsParticipants: 100_000,
+      consoleParticipants: 100_000,
+      consoleRules: 200,
+      consoleLoads: 5,
     };
 
 const started = Date.now();
@@ -103,7 +110,7 @@ if (engine?.some((s) => s.agree !== s.participants)) {
   log('engine: FAILED the fairness check: the two engines disagree on which rules match');
 }
 
-const serviceParts = ['kafka', 'latency', 'scheduler', 'backfill', 'memory', 'timeline', 'stats'].filter(wanted);
+const serviceParts = ['kafka', 'latency', 'scheduler', 'backfill', 'memory', 'timeline', 'stats', 'console'].filter(wanted);
 let serviceMissing: string | null = null;
 if (serviceParts.length) {
   serviceMissing = await postgresAvailable();
@@ -139,6 +146,10 @@ const timeline = await part('timeline', serviceMissing ?? has('src/timeline/time
 
 const stats = await part('stats', serviceMissing ?? has('src/stats/stats.controller.ts'), () =>
   statsPart({ participants: SIZES.statsParticipants, log }),
+);
+
+const consolePages = await part('console', serviceMissing ?? has('console/index.html') ?? chromiumMissing(), () =>
+  consolePart({ participants: SIZES.consoleParticipants, rules: SIZES.consoleRules, loads: SIZES.consoleLoads, log }),
 );
 
 /* ------------------------------------------------------------------ report */
@@ -193,6 +204,12 @@ const results = {
       stats && stats.history_rows >= 1_000_000 ? Math.max(stats.flags_year_by_day_ms.p50, stats.flags_month_by_hour_ms.p50) : null,
     rules_ms_1m: stats && stats.history_rows >= 1_000_000 ? stats.rules_year_by_day_ms.p50 : null,
     detail: stats,
+  },
+  console: {
+    // The slowest page's p50, a full load until shown, with 100,000 participants and 200 rules.
+    slowest_page_p50_ms_100k:
+      consolePages && consolePages.participants >= 100_000 ? Math.max(...Object.values(consolePages.pages).map((p) => p.p50)) : null,
+    detail: consolePages,
   },
   memory: {
     rss_mb: kafka?.rss_mb_after ?? null,
@@ -271,6 +288,15 @@ if (stats) {
     `${stats.history_rows} history rows, ${stats.flag_rows} flag rows; GET /health/live p50 ${fmt(stats.health_ms.p50)} ms`,
   );
 } else add('stats', na('stats'));
+if (consolePages) {
+  add(
+    'console pages in Chromium (full load until shown), p50 ms',
+    Object.entries(consolePages.pages)
+      .map(([page, t]) => `${page} ${fmt(t.p50)}`)
+      .join(' · '),
+    `${consolePages.participants} participants, ${consolePages.rules} rules; GET /health/live in the browser p50 ${fmt(consolePages.health_ms.p50)} ms`,
+  );
+} else add('console', na('console'));
 if (kafka) add('RSS after the Kafka part, MB', fmt(kafka.rss_mb_after));
 
 const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
