@@ -148,8 +148,11 @@ actions:
     const signOut = page.getByRole('button', { name: 'Sign out' });
     await page.getByLabel('API key').or(signOut).waitFor();
     if (await signOut.isVisible()) await signOut.click();
-    await page.getByLabel('API key').fill(KEYS[role]);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // By keyboard: the key field is the first stop, Enter signs in.
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate<string | undefined>('document.activeElement?.id')).resolves.toBe('api-key');
+    await page.keyboard.type(KEYS[role]);
+    await page.keyboard.press('Enter');
     await expect(page.getByTestId('role').innerText()).resolves.toBe(role === 'admin' ? 'admin' : 'reader');
   }
 
@@ -188,6 +191,13 @@ actions:
   it('an admin writes a rule: typo at its line, fix, preview, save, backfill done; the participant shows why; rollback', async () => {
     await signIn('admin');
     await open('rules', 'role=switch', 'rules (admin)');
+    // The switch turns a rule off and on, for the service and not only on screen.
+    const toggle = page.getByRole('switch', { name: 'bulk_rule_0 active' });
+    await toggle.click();
+    await page.getByRole('switch', { name: 'bulk_rule_0 active', checked: false }).waitFor();
+    expect((await t.as('reader').get('/journey/rules/bulk_rule_0').expect(200)).body.active).toBe(false);
+    await toggle.click();
+    await page.getByRole('switch', { name: 'bulk_rule_0 active', checked: true }).waitFor();
     await shoot('rules');
 
     // A typo in the entity on line 9: the server's validator says so, at that line, as it is typed.
@@ -238,6 +248,11 @@ actions:
     // Explain, for the rule: matched, condition by condition.
     await page.locator('details summary', { hasText: RULE_ID }).click();
     await page.locator('details[open] p', { hasText: 'Matches as of' }).waitFor({ timeout: 15_000 });
+    // A flag set by hand shows who set it.
+    await page.getByLabel('Flag', { exact: true }).fill('console_vip');
+    await page.getByLabel('Reason').fill('checked in the console test');
+    await page.getByRole('button', { name: 'Set by hand' }).click();
+    await page.locator('tr', { hasText: 'console_vip' }).getByText('hand (manual)').waitFor();
     await accessible('participant');
     await shoot('participant');
 
