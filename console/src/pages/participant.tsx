@@ -165,6 +165,8 @@ function ManualFlag({ userId, onDone, flag }: { userId: string; onDone: () => vo
   );
 }
 
+const EXPLAIN_MAX = 30;
+
 function Person({ userId, admin }: { userId: string; admin: boolean }) {
   const flags = useLoad(() => api.get<{ flags: FlagValue[] }>(`/journey/flags/${enc(userId)}`), [userId]);
   const milestones = useLoad(() => api.get<{ milestones: Milestone[] }>(`/journey/milestones/${enc(userId)}`), [userId]);
@@ -185,6 +187,13 @@ function Person({ userId, admin }: { userId: string; admin: boolean }) {
     [userId, before],
   );
   const [asOfDays, setAsOfDays] = useState(0);
+  const [ruleFilter, setRuleFilter] = useState('');
+  // With hundreds of rules: by default those behind the participant's flags, else what the filter finds.
+  const held = new Set((flags.data?.flags ?? []).flatMap((f) => [f.flag, f.setByRule]));
+  const needle = ruleFilter.trim().toLowerCase();
+  const explained = (rules.data?.rules ?? [])
+    .filter((r) => (needle ? `${r.id} ${r.name} ${r.flag}`.toLowerCase().includes(needle) : held.has(r.id) || held.has(r.flag)))
+    .slice(0, EXPLAIN_MAX);
   const asOf = asOfDays === 0 ? '' : new Date(Date.now() + asOfDays * 86_400_000).toISOString();
   const [error, setError] = useState<unknown>();
   const handBack = async (flag: string) => {
@@ -306,7 +315,16 @@ function Person({ userId, admin }: { userId: string; admin: boolean }) {
           onInput={(e) => setAsOfDays(Number(e.currentTarget.value))}
         />
         <ErrorBox error={rules.error} />
-        {rules.data?.rules.map((r) => (
+        <div class="row">
+          <label for="explain-filter">Find a rule by id, name or flag</label>
+          <input id="explain-filter" type="search" value={ruleFilter} onInput={(e) => setRuleFilter(e.currentTarget.value)} />
+        </div>
+        <p class="muted small">
+          {ruleFilter
+            ? `${explained.length} of ${rules.data?.rules.length ?? 0} rules match (the first ${EXPLAIN_MAX} shown)`
+            : `The rules behind this participant's flags (${explained.length} of ${rules.data?.rules.length ?? 0}); find any other above`}
+        </p>
+        {explained.map((r) => (
           <ExplainRule key={r.id} rule={r} userId={userId} asOf={asOf} />
         ))}
       </Section>
