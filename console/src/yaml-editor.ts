@@ -2,7 +2,7 @@
  * CodeMirror 6 for rule documents: YAML highlighting, completion of the rule schema's words, and live
  * validation by the server's own validator (POST /journey/rules/validate), each problem at its line.
  */
-import { autocompletion, completeFromList, type Completion } from '@codemirror/autocomplete';
+import { autocompletion, type Completion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import { bracketMatching, defaultHighlightStyle, foldGutter, indentOnInput, syntaxHighlighting } from '@codemirror/language';
@@ -15,20 +15,62 @@ import { api, type Problem, type Validation } from './api';
 
 export { stringify as toYaml };
 
-/** Every property name and enum / const value of the rule schema: the words a rule is made of. */
-export function schemaWords(schema: unknown): Completion[] {
-  const words = new Map<string, string>();
+export interface Vocabulary {
+  /** Every property name of the rule schema. */
+  keys: Completion[];
+  /** For a property, the values its enum / const allow (condition types, entities, operators…). */
+  values: Map<string, Completion[]>;
+}
+
+// A YAML plain scalar cannot start with these (`count: >=` would be a folded block): quote such values.
+const quoted = (v: string) => (/^[>|&*!%@`'"#,[\]{}?:-]|[:#]\s|^\s|\s$/.test(v) ? `'${v}'` : v);
+
+/** The rule schema's words: its property names, and for each property the values it allows. */
+export function schemaWords(schema: unknown): Vocabulary {
+  const keys = new Set<string>();
+  const values = new Map<string, Set<string>>();
+  const allowed = (s: unknown, into: Set<string>) => {
+    if (!s || typeof s !== 'object') return;
+    const o = s as Record<string, unknown>;
+    if (Array.isArray(o.enum)) for (const v of o.enum) if (typeof v === 'string') into.add(v);
+    if (typeof o.const === 'string') into.add(o.const);
+    for (const k of ['anyOf', 'oneOf']) if (Array.isArray(o[k])) (o[k] as unknown[]).forEach((x) => allowed(x, into));
+  };
   const walk = (s: unknown) => {
     if (!s || typeof s !== 'object') return;
     if (Array.isArray(s)) return s.forEach(walk);
     const o = s as Record<string, unknown>;
-    if (o.properties && typeof o.properties === 'object') for (const k of Object.keys(o.properties)) words.set(k, 'property');
-    if (Array.isArray(o.enum)) for (const v of o.enum) if (typeof v === 'string') words.set(v, 'keyword');
-    if (typeof o.const === 'string') words.set(o.const, 'keyword');
+    if (o.properties && typeof o.properties === 'object')
+      for (const [k, sub] of Object.entries(o.properties as Record<string, unknown>)) {
+        keys.add(k);
+        const into = values.get(k) ?? new Set<string>();
+        allowed(sub, into);
+        if (into.size) values.set(k, into);
+      }
     Object.values(o).forEach(walk);
   };
   walk(schema);
-  return [...words].map(([label, type]) => ({ label, type }));
+  return {
+    keys: [...keys].sort().map((label) => ({ label, type: 'property', apply: `${label}: ` })),
+    values: new Map([...values].map(([k, vs]) => [k, [...vs].sort().map((v) => ({ label: v, type: 'keyword', apply: quoted(v) }))])),
+  };
+}
+
+/** Completion from the schema: after `key: ` the values that key allows, elsewhere the property names. */
+function completeRule(words: Vocabulary) {
+  return (ctx: CompletionContext): CompletionResult | null => {
+    const line = ctx.state.doc.lineAt(ctx.pos);
+    const before = line.text.slice(0, ctx.pos - line.from);
+    const value = /^\s*(?:-\s+)?([A-Za-z_]+):\s+(['"]?[^'"\s]*)$/.exec(before);
+    if (value) {
+      const options = words.values.get(value[1]);
+      return options ? { from: ctx.pos - value[2].length, options } : null;
+    }
+    const word = ctx.matchBefore(/[A-Za-z_]+/);
+    if (!word || (word.from === word.to && !ctx.explicit)) return null;
+    if (!/^\s*(?:-\s+)?[A-Za-z_]*$/.test(before)) return null;
+    return { from: word.from, options: words.keys };
+  };
 }
 
 /** `conditions[0].where[1].field` → ['conditions', 0, 'where', 1, 'field'] */
@@ -103,7 +145,7 @@ export async function check(text: string): Promise<{ checked: Checked; diagnosti
   };
 }
 
-const base = (words: Completion[]): Extension => [
+const base = (words: Vocabulary): Extension => [
   lineNumbers(),
   highlightActiveLineGutter(),
   foldGutter(),
@@ -113,7 +155,7 @@ const base = (words: Completion[]): Extension => [
   highlightActiveLine(),
   syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
   yaml(),
-  autocompletion({ override: [completeFromList(words)] }),
+  autocompletion({ override: [completeRule(words)] }),
   // Tab indents; Escape then Tab leaves the editor (CodeMirror's keyboard convention).
   keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
   EditorView.lineWrapping,
@@ -122,7 +164,7 @@ const base = (words: Completion[]): Extension => [
 export function createEditor(
   parent: HTMLElement,
   text: string,
-  opts: { readOnly: boolean; words: Completion[]; label: string; onChecked: (c: Checked) => void; onEdit: () => void },
+  opts: { readOnly: boolean; words: Vocabulary; label: string; onChecked: (c: Checked) => void; onEdit: () => void },
 ): EditorView {
   return new EditorView({
     parent,

@@ -202,6 +202,11 @@ actions:
 
     // A typo in the entity on line 9: the server's validator says so, at that line, as it is typed.
     await open('rules/+new', '.cm-content', 'editor');
+    // Completion knows the schema: after `entity: ` the entities.
+    await typeInEditor('conditions:\n  - type: count\n    entity: kin');
+    await page.keyboard.press('Control+Space');
+    await page.locator('.cm-tooltip-autocomplete li', { hasText: 'kintell_sessions' }).waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Escape');
     await typeInEditor(ruleYaml('kintell_sesions', 2));
     const problem = page.locator('ul.problems li').first();
     await problem.waitFor({ timeout: 15_000 });

@@ -1,11 +1,10 @@
-import type { Completion } from '@codemirror/autocomplete';
 import type { MergeView } from '@codemirror/merge';
 import type { EditorView } from '@codemirror/view';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, enc, type Backfill, type Preview, type Rule, type RuleVersion } from '../api';
 import { go, href } from '../router';
 import { ErrorBox, Loading, Section, useLoad, when } from '../ui';
-import { check, createDiff, createEditor, schemaWords, toYaml, type Checked } from '../yaml-editor';
+import { check, createDiff, createEditor, schemaWords, toYaml, type Checked, type Vocabulary } from '../yaml-editor';
 
 const META = ['version', 'createdAt', 'updatedAt'];
 // The order a person writes a rule in (the database keeps keys in its own order).
@@ -106,7 +105,7 @@ function Editor({
 }: {
   initial: string;
   readOnly: boolean;
-  words: Completion[];
+  words: Vocabulary;
   onChecked: (c: Checked) => void;
   onEdit: () => void;
   viewRef: { current: EditorView | null };
