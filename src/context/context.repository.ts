@@ -4,7 +4,7 @@ import type { EntityName } from '../contracts/entities.js';
 import type { RowOf } from '../database/row.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import type { EntityRecord, ParticipantContext } from '../engine/types.js';
-import { ParticipantEntity } from './participant.entity.js';
+import { ParticipantEntity, type ParticipantRecordEntity, type ProcessedEventEntity } from './participant.entity.js';
 import type { StoredRecord } from './projection.js';
 import { deleteBatch } from '../database/batched-delete.js';
 
@@ -37,7 +37,7 @@ export class ContextRepository {
   /** Records the ids as processed; returns those that were new. */
   async markProcessed(tx: EntityManager, events: EventEnvelope[]): Promise<Set<string>> {
     if (events.length === 0) return new Set();
-    const rows: { event_id: string }[] = await tx.query(
+    const rows: Pick<RowOf<ProcessedEventEntity>, 'event_id'>[] = await tx.query(
       `INSERT INTO processed_events (event_id, type, occurred_at)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
        ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
@@ -61,7 +61,7 @@ export class ContextRepository {
   async findOwners(tx: EntityManager, refs: RecordRef[]): Promise<Map<string, string>> {
     if (refs.length === 0) return new Map();
     const unique = [...new Map(refs.map((r) => [refKey(r.entity, r.key), r])).values()];
-    const rows: { entity: string; record_key: string; user_id: string }[] = await tx.query(
+    const rows: Pick<RowOf<ParticipantRecordEntity>, 'entity' | 'record_key' | 'user_id'>[] = await tx.query(
       `SELECT r.entity, r.record_key, r.user_id FROM participant_records r
        JOIN unnest($1::text[], $2::text[]) AS k(entity, record_key) USING (entity, record_key)
        WHERE r.entity IN ('buddy_matches', 'kintell_sessions')`,
@@ -107,7 +107,7 @@ export class ContextRepository {
   ): Promise<Map<string, { firstSeenAt: number | null; matchedRules: string[] }>> {
     if (seen.size === 0) return new Map();
     const ids = [...seen.keys()].sort();
-    const rows: { user_id: string; first_seen_at: Date | null; matched_rules: string[] }[] = await tx.query(
+    const rows: Pick<RowOf<ParticipantEntity>, 'user_id' | 'first_seen_at' | 'matched_rules'>[] = await tx.query(
       `INSERT INTO participants (user_id, first_seen_at, last_event_at)
        SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[])
        ON CONFLICT (user_id) DO UPDATE SET
@@ -159,7 +159,7 @@ export class ContextRepository {
   /** Contexts and engine state of these participants (an unknown one gets an empty context). */
   async loadParticipants(tx: EntityManager, userIds: string[]): Promise<Map<string, LoadedParticipant>> {
     if (userIds.length === 0) return new Map();
-    const people: { user_id: string; first_seen_at: Date | null; matched_rules: string[] }[] = await tx.query(
+    const people: Pick<RowOf<ParticipantEntity>, 'user_id' | 'first_seen_at' | 'matched_rules'>[] = await tx.query(
       `SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[])`,
       [userIds],
     );

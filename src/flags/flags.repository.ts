@@ -172,7 +172,7 @@ export class FlagsRepository {
    */
   async release(tx: EntityManager, userId: string, flag: string, now: number): Promise<boolean | undefined> {
     // (A CTE: TypeORM answers [rows, count] to a bare UPDATE … RETURNING.)
-    const rows: { value: boolean }[] = await tx.query(
+    const rows: Pick<RowOf<FlagEntity>, 'value'>[] = await tx.query(
       `WITH u AS (UPDATE journey_flags SET set_by_rule = '', value = value AND (expires_at IS NULL OR expires_at > $3), expires_at = NULL
        WHERE user_id = $1 AND flag = $2 AND set_by_rule = '${MANUAL_OWNER}' RETURNING value) SELECT value FROM u`,
       [userId, flag, iso(now)],
@@ -186,7 +186,7 @@ export class FlagsRepository {
   }
 
   async findOne(tx: EntityManager, userId: string, flag: string): Promise<FlagRow | undefined> {
-    const rows: { flag: string; value: boolean; set_by_rule: string; set_at: Date; expires_at: Date | null }[] = await tx.query(
+    const rows: Pick<RowOf<FlagEntity>, 'flag' | 'value' | 'set_by_rule' | 'set_at' | 'expires_at'>[] = await tx.query(
       `SELECT flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = $1 AND flag = $2`,
       [userId, flag],
     );

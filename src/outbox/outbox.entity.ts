@@ -1,5 +1,6 @@
 /** The outbox module's table: events written with the decision that caused them, published after. */
 import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { OutputEnvelope } from '../contracts/events.js';
 
 @Entity('journey_outbox')
 @Unique('journey_outbox_event_id_key', ['eventId'])
@@ -21,7 +22,7 @@ export class OutboxEntity {
   userId!: string;
 
   @Column({ type: 'jsonb' })
-  envelope!: Record<string, unknown>;
+  envelope!: OutputEnvelope;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { OutputEnvelope } from '../contracts/events.js';
 import { deleteBatch } from '../database/batched-delete.js';
+import type { RowOf } from '../database/row.js';
+import type { OutboxEntity } from './outbox.entity.js';
 
 export interface OutboxRow {
   id: string;
@@ -34,7 +36,7 @@ export class OutboxRepository {
 
   /** The oldest unpublished rows, locked for this relay (others skip them). */
   async claimUnpublished(tx: EntityManager, limit: number): Promise<OutboxRow[]> {
-    const rows: { id: string; type: string; user_id: string; envelope: OutputEnvelope; created_at: Date }[] = await tx.query(
+    const rows: Pick<RowOf<OutboxEntity>, 'id' | 'type' | 'user_id' | 'envelope' | 'created_at'>[] = await tx.query(
       `SELECT id, type, user_id, envelope, created_at FROM journey_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
     );
@@ -69,7 +71,7 @@ export class OutboxRepository {
   }
 
   async findForUser(userId: string): Promise<OutboxRow[]> {
-    const rows: { id: string; type: string; user_id: string; envelope: OutputEnvelope; created_at: Date }[] = await this.db.query(
+    const rows: Pick<RowOf<OutboxEntity>, 'id' | 'type' | 'user_id' | 'envelope' | 'created_at'>[] = await this.db.query(
       `SELECT id, type, user_id, envelope, created_at FROM journey_outbox WHERE user_id = $1 ORDER BY id`,
       [userId],
     );

@@ -14,6 +14,7 @@ import { ARTIFACTS, build, Service } from './process.js';
 import {
   Collector,
   describeKafka,
+  expectOutputsOncePer,
   freePortPair,
   type HealthBody,
   kafkaClient,
@@ -102,21 +103,11 @@ describeKafka(`Kafka: the service killed with SIGKILL mid-stream (${backend})`, 
     await outputs.drain();
 
     // every output event exactly once
-    const out = outputs.envelopes();
-    const ids = out.map((o) => o.envelope.id);
-    expect(ids.length - new Set(ids).size).toBe(0);
-    expect(out).toHaveLength(2 * mentors.length);
-    const mentorSet = new Set<string>(mentors);
-    const perUser = new Map<string, string[]>();
-    for (const { message, envelope } of out) {
-      expect(message.key).toBe(envelope.data.userId);
-      perUser.set(message.key!, [...(perUser.get(message.key!) ?? []), envelope.type]);
-    }
-    expect([...perUser.keys()].filter((u) => !mentorSet.has(u))).toEqual([]);
-    for (const u of mentors) expect(perUser.get(u)?.sort()).toEqual(['orchestration.flag.updated', 'orchestration.milestone.reached']);
+    expectOutputsOncePer(outputs, mentors);
 
     // every participant's state, as the service reports it
     const wrong: string[] = [];
+    const mentorSet = new Set<string>(mentors);
     const everyone = [...mentors, ...others];
     for (let i = 0; i < everyone.length; i += 25) {
       await Promise.all(

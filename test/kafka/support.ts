@@ -10,6 +10,8 @@ import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders
 import { startApp, TEST_KAFKA_BROKERS, type TestApp } from '../support/app.js';
 import type { EventEnvelope, OutputEnvelope } from '../../src/contracts/events.js';
 import type { KafkaReport } from '../../src/kafka/kafka.health.js';
+import type { DataSource } from 'typeorm';
+import { ev } from '../support/events.js';
 
 export { TEST_KAFKA_BROKERS };
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -218,4 +220,45 @@ export async function freePortPair(): Promise<number> {
     const port = 20_000 + 2 * Math.floor(Math.random() * 5_000);
     if (!(await inUse(port)) && !(await inUse(port + 1))) return port;
   }
+}
+
+/**
+ * The stream the guarantee tests send: each mentor gets 3 language sessions rated 5 (one transition:
+ * mentor_ready and its milestone), each other participant 2 (none). Keyed by participant.
+ */
+export const mentorStream = (mentors: string[], others: string[]) =>
+  [
+    ...mentors.map((u) => [1, 2, 3].map((i) => ({ event: ev.session(u, `s${i}-${u}`, 5), key: u }))),
+    ...others.map((u) => [1, 2].map((i) => ({ event: ev.session(u, `s${i}-${u}`, 5), key: u }))),
+  ].flat();
+
+/** Every output published once: a flag update and a milestone for each of `transitioned`, nothing for anyone else. */
+export function expectOutputsOncePer(outputs: Collector, transitioned: string[]): void {
+  const out = outputs.envelopes();
+  const ids = out.map((o) => o.envelope.id);
+  expect(ids.length - new Set(ids).size).toBe(0);
+  expect(out).toHaveLength(2 * transitioned.length);
+  const perUser = new Map<string, string[]>();
+  for (const { message, envelope } of out) {
+    expect(message.key).toBe(envelope.data.userId);
+    perUser.set(message.key!, [...(perUser.get(message.key!) ?? []), envelope.type]);
+  }
+  for (const u of transitioned) expect(perUser.get(u)?.sort()).toEqual(OUTPUT_TYPES);
+  expect(perUser.size).toBe(transitioned.length);
+}
+
+/** After a mentorStream: every event applied once (one transition per mentor, none for the others) and every output published once. */
+export async function expectExactlyOnce(db: DataSource, outputs: Collector, mentors: string[], others: string[], events: number) {
+  const history: { user_id: string; n: string }[] = await db.query(
+    `SELECT user_id, count(*) AS n FROM journey_flag_history WHERE user_id = ANY($1::uuid[]) GROUP BY user_id`,
+    [[...mentors, ...others]],
+  );
+  expect(history.filter((h) => h.n !== '1')).toEqual([]);
+  expect(new Set(history.map((h) => h.user_id))).toEqual(new Set(mentors));
+  const sessions: { n: string }[] = await db.query(
+    `SELECT count(*) AS n FROM participant_records WHERE entity = 'kintell_sessions' AND user_id = ANY($1::uuid[])`,
+    [[...mentors, ...others]],
+  );
+  expect(Number(sessions[0].n)).toBe(events);
+  expectOutputsOncePer(outputs, mentors);
 }

@@ -9,10 +9,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kafka, Producer } from 'kafkajs';
 import { freshDatabase, KEYS, TEST_PG_URL, type TestApp } from '../support/app.js';
-import { ev } from '../support/events.js';
 import { ARTIFACTS, build, Service } from './process.js';
 import {
   Collector,
+  expectExactlyOnce,
+  mentorStream,
   collectOutputs,
   describeKafka,
   freePortPair,
@@ -48,13 +49,6 @@ describeKafka('Kafka: an instance killed with SIGKILL while another in its group
     await survivor?.close();
     await database?.drop();
   }, 60_000);
-
-  /** Mentors: 3 sessions rated 5 → one transition each (flag + milestone); the others 2 sessions → none. */
-  const streamFor = (mentors: string[], others: string[]) =>
-    [
-      ...mentors.map((u) => [1, 2, 3].map((i) => ({ event: ev.session(u, `s${i}-${u}`, 5), key: u }))),
-      ...others.map((u) => [1, 2].map((i) => ({ event: ev.session(u, `s${i}-${u}`, 5), key: u }))),
-    ].flat();
 
   needsPostgres(
     `every event applied once and every output published once${suffix}`,
@@ -98,8 +92,8 @@ describeKafka('Kafka: an instance killed with SIGKILL while another in its group
 
       const mentors = Array.from({ length: 500 }, () => randomUUID());
       const others = Array.from({ length: 250 }, () => randomUUID());
-      const firstHalf = streamFor(mentors.slice(0, 250), others.slice(0, 125));
-      const secondHalf = streamFor(mentors.slice(250), others.slice(125));
+      const firstHalf = mentorStream(mentors.slice(0, 250), others.slice(0, 125));
+      const secondHalf = mentorStream(mentors.slice(250), others.slice(125));
       const total = firstHalf.length + secondHalf.length;
       const processed = async () => Number((await app.db.query(`SELECT count(*) AS n FROM processed_events`))[0].n);
 
@@ -116,28 +110,7 @@ describeKafka('Kafka: an instance killed with SIGKILL while another in its group
       await outputs.drain();
       expect(await members()).toBe(1);
 
-      // every event applied once: one transition per mentor, none for the others
-      const history: { user_id: string; n: string }[] = await app.db.query(
-        `SELECT user_id, count(*) AS n FROM journey_flag_history WHERE user_id = ANY($1::uuid[]) GROUP BY user_id`,
-        [[...mentors, ...others]],
-      );
-      expect(history.filter((h) => h.n !== '1')).toEqual([]);
-      expect(new Set(history.map((h) => h.user_id))).toEqual(new Set(mentors));
-      const sessions: { n: string }[] = await app.db.query(
-        `SELECT count(*) AS n FROM participant_records WHERE entity = 'kintell_sessions' AND user_id = ANY($1::uuid[])`,
-        [[...mentors, ...others]],
-      );
-      expect(Number(sessions[0].n)).toBe(total);
-
-      // every output published once: a flag update and a milestone per mentor
-      const out = outputs.envelopes();
-      const ids = out.map((o) => o.envelope.id);
-      expect(ids.length - new Set(ids).size).toBe(0);
-      expect(out).toHaveLength(2 * mentors.length);
-      const perUser = new Map<string, string[]>();
-      for (const { message, envelope } of out) perUser.set(message.key!, [...(perUser.get(message.key!) ?? []), envelope.type]);
-      for (const u of mentors) expect(perUser.get(u)?.sort()).toEqual(['orchestration.flag.updated', 'orchestration.milestone.reached']);
-      expect(perUser.size).toBe(mentors.length);
+      await expectExactlyOnce(app.db, outputs, mentors, others, total);
     },
     300_000,
   );

@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { AssignerProtocol, type Kafka, type Producer } from 'kafkajs';
 import { TEST_PG_URL, type TestApp } from '../support/app.js';
-import { ev } from '../support/events.js';
 import {
   Collector,
+  expectExactlyOnce,
+  mentorStream,
   describeKafka,
   healthOf,
   kafkaClient,
@@ -39,13 +40,6 @@ describeKafka('Kafka: two instances in one consumer group (PostgreSQL)', () => {
     await first?.close();
   }, 60_000);
 
-  /** Mentors get 3 sessions rated 5 (→ one transition each); the others 2 sessions (→ none). */
-  const streamFor = (mentors: string[], others: string[]) =>
-    [
-      ...mentors.map((u) => [1, 2, 3].map((i) => ({ event: ev.session(u, `s${i}-${u}`, 5), key: u }))),
-      ...others.map((u) => [1, 2].map((i) => ({ event: ev.session(u, `s${i}-${u}`, 5), key: u }))),
-    ].flat();
-
   needsPostgres(
     `share the partitions, never duplicate a transition, and one takes over when the other leaves${suffix}`,
     async () => {
@@ -56,8 +50,8 @@ describeKafka('Kafka: two instances in one consumer group (PostgreSQL)', () => {
 
       const mentors = Array.from({ length: 400 }, () => randomUUID());
       const others = Array.from({ length: 200 }, () => randomUUID());
-      const firstHalf = streamFor(mentors.slice(0, 200), others.slice(0, 100));
-      const secondHalf = streamFor(mentors.slice(200), others.slice(100));
+      const firstHalf = mentorStream(mentors.slice(0, 200), others.slice(0, 100));
+      const secondHalf = mentorStream(mentors.slice(200), others.slice(100));
       await produceEvents(producer, prefix, firstHalf);
       // The second instance joins while the first is consuming: partitions move mid-stream.
       second = await startKafkaApp(prefix, { DATABASE_URL: first.config.databaseUrl! });
@@ -84,22 +78,13 @@ describeKafka('Kafka: two instances in one consumer group (PostgreSQL)', () => {
       expect(h2.checks.kafka.consumer.messagesHandled).toBeGreaterThan(0);
 
       // one transition per mentor, none for the others, each published once
-      const history: { user_id: string; n: string }[] = await first.db.query(
-        `SELECT user_id, count(*) AS n FROM journey_flag_history WHERE user_id = ANY($1::uuid[]) GROUP BY user_id`,
-        [[...mentors, ...others]],
-      );
-      expect(history.filter((h) => h.n !== '1')).toEqual([]);
-      expect(new Set(history.map((h) => h.user_id))).toEqual(new Set(mentors));
-      const out = outputs.envelopes();
-      const ids = out.map((o) => o.envelope.id);
-      expect(ids.length - new Set(ids).size).toBe(0);
-      expect(out).toHaveLength(2 * mentors.length);
+      await expectExactlyOnce(first.db, outputs, mentors, others, total);
 
       // One instance goes away: the other takes over its partitions and the stream goes on.
       await second.close();
       second = undefined;
       const late = Array.from({ length: 100 }, () => randomUUID());
-      const thirdPart = streamFor(late, []);
+      const thirdPart = mentorStream(late, []);
       await produceEvents(producer, prefix, thirdPart);
       await until('the survivor to apply the rest', async () => (await processed()) === total + thirdPart.length, 120_000, 200);
       const lateHistory: { n: string }[] = await first.db.query(
