@@ -80,6 +80,10 @@ function TimelineItem({ e, userId }: { e: TimelineEntry; userId: string }) {
       return (
         <li class="t-event" id={`event-${e.id}`}>
           <time>{when(e.at)}</time> event <strong>{e.type}</strong> <span class="mono small">{e.id}</span>
+          <details>
+            <summary class="small">Data</summary>
+            <pre class="context">{JSON.stringify(e.data, null, 2)}</pre>
+          </details>
         </li>
       );
     case 'flag':
