@@ -1,7 +1,7 @@
 import { CacheModule } from '@nestjs/cache-manager';
 import { createKeyv } from '@keyv/redis';
 import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -9,6 +9,7 @@ import { RateLimitMiddleware } from './auth/rate-limit.js';
 import { BackfillModule } from './backfill/backfill.module.js';
 import { ClockModule } from './common/clock.js';
 import { GlobalExceptionFilter } from './common/exception.filter.js';
+import { RequestValidationPipe } from './common/validation.pipe.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { ContextModule } from './context/context.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -74,6 +75,8 @@ export class AppModule implements NestModule {
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
+        // Every DTO-typed query, path and body: unknown fields refused, values typed, every problem in one 400.
+        { provide: APP_PIPE, useClass: RequestValidationPipe },
         RateLimitMiddleware,
       ],
     };

@@ -6,7 +6,7 @@ import { CUSTOM_RULE, CUSTOM_RULE_YAML } from '../common/examples.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { parseRuleBody, YAML_TYPES } from '../rules/rule-body.js';
 import { BackfillService } from './backfill.service.js';
-import { BACKFILL_RESPONSE_SCHEMA, PREVIEW_RESPONSE_SCHEMA, toBackfillResponse } from './backfill.dto.js';
+import { BackfillResponse, PreviewResponse, toBackfillResponse } from './backfill.dto.js';
 import { PreviewService } from './preview.service.js';
 
 /** A rule's impact on the population: before it goes live (preview) and once it has (backfill). */
@@ -36,7 +36,7 @@ export class BackfillController {
       yaml: { summary: 'The same in YAML', value: CUSTOM_RULE_YAML },
     },
   })
-  @ApiResponse({ status: 200, schema: PREVIEW_RESPONSE_SCHEMA })
+  @ApiResponse({ status: 200, type: PreviewResponse })
   @ApiResponse({ status: 400, description: 'Invalid rule: each problem with its JSON path and reason', schema: PROBLEM_SCHEMA })
   preview(@RequiredBody() body: unknown) {
     return this.previews.preview(parseRuleBody(body));
@@ -47,7 +47,7 @@ export class BackfillController {
   @ApiOperation({
     summary: 'Progress of the re-evaluation of every participant that followed the rule’s last creation, activation or change',
   })
-  @ApiResponse({ status: 200, schema: BACKFILL_RESPONSE_SCHEMA })
+  @ApiResponse({ status: 200, type: BackfillResponse })
   @ApiResponse({ status: 404, description: 'The rule has never been backfilled', schema: PROBLEM_SCHEMA })
   async backfill(@Param('id', RuleIdPipe) id: string) {
     return toBackfillResponse(await this.backfills.status(id));

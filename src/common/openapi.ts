@@ -79,6 +79,9 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   for (const [name, description] of TAGS) builder.addTag(name, description);
   // No tag made up from a controller's name: each route is in the groups its controller names.
   const document = SwaggerModule.createDocument(app, builder.build(), { autoTagControllers: false });
+  // The request DTOs' schemas: the global ValidationPipe refuses a field a DTO does not declare.
+  for (const schema of Object.values(document.components?.schemas ?? {}) as { type?: string; additionalProperties?: unknown }[])
+    if (schema.type === 'object' && schema.additionalProperties === undefined) schema.additionalProperties = false;
   const events = Object.fromEntries(EVENT_TYPES.map((type) => [eventComponent(type), plain(eventSchema(type))]));
   document.components = {
     ...document.components,

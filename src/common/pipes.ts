@@ -37,6 +37,35 @@ export class RuleIdPipe implements PipeTransform<string, string> {
   }
 }
 
+/** A flag or milestone name path parameter (the rule document's name pattern), or a 400 naming the parameter. */
+@Injectable()
+export class NamePipe implements PipeTransform<string, string> {
+  transform(value: string, meta: ArgumentMetadata): string {
+    const name = meta.data ?? 'name';
+    if (!RULE_ID.test(value))
+      throw invalid(`invalid ${name} name`, [
+        { path: name, reason: `must be a ${name} name (1–100 letters, digits, _ . -, starting with a letter or digit)` },
+      ]);
+    return value;
+  }
+}
+
+/**
+ * A version number path parameter (1, 2, …), or a 400 naming the parameter. The global ValidationPipe
+ * has already read the text as a number (the parameter is declared `number`): NaN, 0, a fraction or a
+ * negative number is refused here.
+ */
+@Injectable()
+export class VersionPipe implements PipeTransform<number | string, number> {
+  transform(value: number | string, meta: ArgumentMetadata): number {
+    const name = meta.data ?? 'version';
+    const n = typeof value === 'number' ? value : /^[1-9][0-9]{0,8}$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < 1 || n > 999_999_999)
+      throw invalid(`${name} must be a positive integer`, [{ path: name, reason: 'must be a positive integer' }]);
+    return n;
+  }
+}
+
 /** Whether a request came without a body: body-parser gives `{}` for an empty JSON body, so the length decides. */
 function bodyIsEmpty(req: Request): boolean {
   const length = req.headers['content-length'];

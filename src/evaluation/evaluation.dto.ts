@@ -1,3 +1,22 @@
+import { BooleanParam, Check, Instant } from '../common/dto.js';
+
+/** The query string of POST /journey/flags/:userId/evaluate. */
+export class EvaluateQuery {
+  @BooleanParam({ description: 'true: evaluate without writing anything (default false)', example: true })
+  dryRun: boolean = false;
+
+  // Checked after the instant itself (decorators register bottom-up).
+  @Check('asOfDryRun', (_, { object }) => (object as EvaluateQuery).dryRun === true, 'only allowed with dryRun=true')
+  @Instant({ description: 'The instant to evaluate at; only with dryRun=true', example: '2025-01-15T10:30:00Z' })
+  asOf?: number;
+}
+
+/** The query string of GET /journey/rules/:id/explain/:userId. */
+export class ExplainQuery {
+  @Instant({ description: 'The instant to explain at (default: now)', example: '2025-01-15T10:30:00Z' })
+  asOf?: number;
+}
+
 const change = {
   type: 'object',
   properties: {

@@ -1,24 +1,26 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtraModels,
+  ApiOperation,
+  ApiProduces,
+  ApiResponse,
+  ApiSecurity,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { once } from 'node:events';
 import { RequireRole } from '../auth/roles.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
-import {
-  CSV_HEADER,
-  DEFAULT_HOLDERS_LIMIT,
-  HOLDERS_CSV_EXAMPLE,
-  HOLDERS_RESPONSE_SCHEMA,
-  MAX_HOLDERS_LIMIT,
-  parseHoldersQuery,
-  toCsvLine,
-} from './flag-holders.dto.js';
+import { CSV_HEADER, HOLDERS_CSV_EXAMPLE, HoldersPage, HoldersQuery, toCsvLine } from './flag-holders.dto.js';
 import { FlagHoldersService } from './flag-holders.service.js';
 
 /** The collection route GET /journey/flags (who holds a flag); one participant's flags are at /journey/flags/:userId. */
 @ApiTags('flags')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
+@ApiExtraModels(HoldersPage)
 @Controller('journey/flags')
 export class FlagHoldersController {
   constructor(private readonly holders: FlagHoldersService) {}
@@ -29,25 +31,16 @@ export class FlagHoldersController {
     summary: 'Who holds a flag: the participants whose flag has a value now (an expired flag counts as false)',
     description: 'With `Accept: text/csv`, every holder (from `cursor` on, no page limit) streams as CSV with a header row.',
   })
-  @ApiQuery({ name: 'flag', required: true, example: 'mentor_ready' })
-  @ApiQuery({ name: 'value', required: false, description: 'true (default) or false' })
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    description: `Participants per page, 1–${MAX_HOLDERS_LIMIT} (default ${DEFAULT_HOLDERS_LIMIT}); ignored by CSV`,
-  })
-  @ApiQuery({ name: 'cursor', required: false, description: 'The `next` of the previous page' })
   @ApiProduces('application/json', 'text/csv')
   @ApiResponse({
     status: 200,
     content: {
-      'application/json': { schema: HOLDERS_RESPONSE_SCHEMA },
+      'application/json': { schema: { $ref: getSchemaPath(HoldersPage) } },
       'text/csv': { schema: { type: 'string' }, example: HOLDERS_CSV_EXAMPLE },
     },
   })
   @ApiResponse({ status: 400, description: 'An unknown flag, a bad value, limit or cursor: path and reason', schema: PROBLEM_SCHEMA })
-  async list(@Query() query: Record<string, unknown>, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const q = parseHoldersQuery(query);
+  async list(@Query() q: HoldersQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (req.accepts(['application/json', 'text/csv']) !== 'text/csv') {
       res.json(await this.holders.page(q));
       return;

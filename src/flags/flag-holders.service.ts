@@ -2,7 +2,7 @@ import { Clock } from '../common/clock.js';
 import { Injectable } from '@nestjs/common';
 import { invalid } from '../common/errors.js';
 import { RulesService } from '../rules/rules.service.js';
-import { encodeHoldersCursor, toHolder, type HoldersQuery } from './flag-holders.dto.js';
+import { encodeHoldersCursor, toHolder, type HoldersPage, type HoldersQuery } from './flag-holders.dto.js';
 import { FlagHoldersRepository, type HolderRow } from './flag-holders.repository.js';
 
 /** Rows per statement while streaming every holder (CSV): memory stays flat whatever the count. */
@@ -17,7 +17,7 @@ export class FlagHoldersService {
   ) {}
 
   /** One page of the holders of a flag's value, with the exact total. */
-  async page(q: HoldersQuery) {
+  async page(q: HoldersQuery): Promise<HoldersPage> {
     await this.assertKnown(q.flag);
     const now = this.clock.now();
     const count = await this.holders.count(q.flag, q.value, now);

@@ -1,12 +1,11 @@
 import { Body, Controller, Delete, Param, Put, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { authorOf } from '../auth/api-key.guard.js';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
-import { Clock } from '../common/clock.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
-import { UuidPipe } from '../common/pipes.js';
-import { checkFlagName, MANUAL_FLAG_BODY_SCHEMA, MANUAL_FLAG_RESPONSE_SCHEMA, parseManualFlagBody } from './manual-flags.dto.js';
+import { NamePipe, UuidPipe } from '../common/pipes.js';
+import { ManualFlagBody, ManualFlagResponse } from './manual-flags.dto.js';
 import { ManualFlagsService } from './manual-flags.service.js';
 
 @ApiTags('flags')
@@ -14,10 +13,7 @@ import { ManualFlagsService } from './manual-flags.service.js';
 @ApiSecurity('api-key')
 @Controller('journey/flags')
 export class ManualFlagsController {
-  constructor(
-    private readonly manual: ManualFlagsService,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly manual: ManualFlagsService) {}
 
   @Put(':userId/:flag')
   @RequireRole('admin')
@@ -25,11 +21,10 @@ export class ManualFlagsController {
     summary: 'Set a flag by hand (setByRule: manual): the rules leave it alone until it is handed back',
     description: 'Writes the flag, a history row and an orchestration.flag.updated event with ruleId "manual", in one transaction.',
   })
-  @ApiBody({ schema: MANUAL_FLAG_BODY_SCHEMA })
-  @ApiResponse({ status: 200, schema: MANUAL_FLAG_RESPONSE_SCHEMA })
+  @ApiResponse({ status: 200, type: ManualFlagResponse })
   @ApiResponse({ status: 400, description: 'A bad body or flag name: path and reason', schema: PROBLEM_SCHEMA })
-  set(@Param('userId', UuidPipe) userId: string, @Param('flag') flag: string, @Body() body: unknown, @Req() req: Request) {
-    return this.manual.set(userId, checkFlagName(flag), parseManualFlagBody(body, this.clock.now()), authorOf(req));
+  set(@Param('userId', UuidPipe) userId: string, @Param('flag', NamePipe) flag: string, @Body() body: ManualFlagBody, @Req() req: Request) {
+    return this.manual.set(userId, flag, body, authorOf(req));
   }
 
   @Delete(':userId/:flag')
@@ -38,9 +33,9 @@ export class ManualFlagsController {
     summary: 'Hand a manual flag back to the rules: the participant is re-evaluated at once, in the same transaction',
     description: 'A rule whose conditions hold sets the flag; if none does, a set flag falls back to false (history row and event).',
   })
-  @ApiResponse({ status: 200, schema: MANUAL_FLAG_RESPONSE_SCHEMA })
+  @ApiResponse({ status: 200, type: ManualFlagResponse })
   @ApiResponse({ status: 404, description: 'The flag is not set by hand', schema: PROBLEM_SCHEMA })
-  handBack(@Param('userId', UuidPipe) userId: string, @Param('flag') flag: string, @Req() req: Request) {
-    return this.manual.handBack(userId, checkFlagName(flag), authorOf(req));
+  handBack(@Param('userId', UuidPipe) userId: string, @Param('flag', NamePipe) flag: string, @Req() req: Request) {
+    return this.manual.handBack(userId, flag, authorOf(req));
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../common/clock.js';
-import { notFound } from '../common/errors.js';
+import { invalid, notFound } from '../common/errors.js';
 import { ContextRepository } from '../context/context.repository.js';
 import { ContextService } from '../context/context.service.js';
 import { FLAG_EVENT, MANUAL_OWNER } from '../contracts/rule.js';
@@ -11,7 +11,7 @@ import { toFlagResponse } from '../flags/flags.dto.js';
 import { outputEnvelope } from '../outbox/envelope.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
 import { RulesService } from '../rules/rules.service.js';
-import type { ManualFlagBody } from './manual-flags.dto.js';
+import type { ManualFlagBody, ManualFlagResponse } from './manual-flags.dto.js';
 
 /**
  * Flags set by hand: the rules leave a manual flag alone until it is handed back, when the
@@ -30,8 +30,10 @@ export class ManualFlagsService {
     private readonly contexts: ContextService,
   ) {}
 
-  async set(userId: string, flag: string, body: ManualFlagBody, actor: string) {
+  async set(userId: string, flag: string, body: ManualFlagBody, actor: string): Promise<ManualFlagResponse> {
     const now = this.clock.now();
+    if (body.expiresAt !== null && body.expiresAt <= now)
+      throw invalid('invalid manual flag', [{ path: 'expiresAt', reason: 'must be in the future' }]);
     const ruleSet = await this.rules.activeRuleSet();
     const row = await this.db.transaction(async (tx) => {
       await this.lock(tx, userId, flag);
@@ -49,7 +51,7 @@ export class ManualFlagsService {
   }
 
   /** Hands a manual flag back to the rules and re-evaluates the participant in the same transaction. */
-  async handBack(userId: string, flag: string, actor: string) {
+  async handBack(userId: string, flag: string, actor: string): Promise<ManualFlagResponse> {
     const now = this.clock.now();
     const ruleSet = await this.rules.activeRuleSet();
     const row = await this.db.transaction(async (tx) => {

@@ -1,30 +1,68 @@
-import { MANUAL_MILESTONE_EXAMPLE } from '../common/examples.js';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { Check } from '../common/dto.js';
+import { MANUAL_MILESTONE_EXAMPLE, MILESTONES_EXAMPLE } from '../common/examples.js';
 import type { MilestoneRow } from './milestones.repository.js';
 
-export const MILESTONE_SCHEMA = {
-  type: 'object',
-  properties: {
-    milestone: { type: 'string', example: 'mentor_ready' },
-    reachedAt: { type: 'string', format: 'date-time', description: 'When the service decided' },
-    occurredAt: {
-      type: 'string',
-      format: 'date-time',
-      description:
-        "Program time of the cause: the latest causing event's timestamp, a time flip's due instant, or the moment of a manual action",
-    },
-    triggeredByRule: { type: 'string', example: 'mentor_ready_001' },
-    metadata: { type: 'object', example: { reason: 'Completed 3+ language sessions' } },
-  },
-};
+const [SEED_MILESTONE] = MILESTONES_EXAMPLE.milestones;
 
-export const MANUAL_MILESTONE_BODY = {
-  type: 'object',
-  properties: { metadata: { type: 'object' } },
-  additionalProperties: false,
-  example: MANUAL_MILESTONE_EXAMPLE,
-};
+/** A milestone a participant has reached. */
+export class MilestoneResponse {
+  @ApiProperty({ example: SEED_MILESTONE.milestone })
+  milestone!: string;
 
-export function toMilestoneResponse(m: MilestoneRow) {
+  @ApiProperty({ format: 'date-time', description: 'When the service decided', example: SEED_MILESTONE.reachedAt })
+  reachedAt!: string;
+
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      "Program time of the cause: the latest causing event's timestamp, a time flip's due instant, or the moment of a manual action",
+    example: SEED_MILESTONE.reachedAt,
+  })
+  occurredAt!: string;
+
+  @ApiProperty({ description: 'The rule that reached it, or manual', example: SEED_MILESTONE.triggeredByRule })
+  triggeredByRule!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: SEED_MILESTONE.metadata })
+  metadata!: Record<string, unknown>;
+}
+
+/** GET /journey/milestones/:userId. */
+export class MilestonesResponse {
+  @ApiProperty({ format: 'uuid', example: MILESTONES_EXAMPLE.userId })
+  userId!: string;
+
+  @ApiProperty({ type: [MilestoneResponse] })
+  milestones!: MilestoneResponse[];
+
+  @ApiProperty({ type: 'integer', example: MILESTONES_EXAMPLE.count })
+  count!: number;
+}
+
+/** POST /journey/milestones/:userId/:milestone. */
+export class ManualMilestoneResponse {
+  @ApiProperty({ example: true })
+  success!: boolean;
+
+  @ApiProperty({ type: MilestoneResponse })
+  milestone!: MilestoneResponse;
+}
+
+const MAX_METADATA = 10_000;
+const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The body of POST /journey/milestones/:userId/:milestone (optional: no body is no metadata). */
+export class ManualMilestoneBody {
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: MANUAL_MILESTONE_EXAMPLE.metadata })
+  @Check('metadataSize', (v) => JSON.stringify(v).length <= MAX_METADATA, `must serialise to at most ${MAX_METADATA} characters`)
+  @Check('metadata', isObject, 'must be an object')
+  @Transform(({ value }: { value: unknown }) => value ?? {})
+  metadata: Record<string, unknown> = {};
+}
+
+export function toMilestoneResponse(m: MilestoneRow): MilestoneResponse {
   return {
     milestone: m.milestone,
     reachedAt: m.reachedAt.toISOString(),
@@ -32,4 +70,9 @@ export function toMilestoneResponse(m: MilestoneRow) {
     triggeredByRule: m.triggeredByRule,
     metadata: m.metadata,
   };
+}
+
+export function toMilestonesResponse(userId: string, rows: MilestoneRow[]): MilestonesResponse {
+  const milestones = rows.map(toMilestoneResponse);
+  return { userId, milestones, count: milestones.length };
 }

@@ -5,9 +5,8 @@ import { RULE_SCHEMA } from '../contracts/rule.js';
 import { validateRule } from '../contracts/validation.js';
 import { authorOf } from '../auth/api-key.guard.js';
 import { RequireRole } from '../auth/roles.js';
-import { RequiredBody, RuleIdPipe } from '../common/pipes.js';
+import { RequiredBody, RuleIdPipe, VersionPipe } from '../common/pipes.js';
 import { CUSTOM_RULE, CUSTOM_RULE_YAML } from '../common/examples.js';
-import { invalid } from '../common/errors.js';
 import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { RulesService } from './rules.service.js';
 import {
@@ -23,11 +22,6 @@ import { parseRuleBody, YAML_TYPES } from './rule-body.js';
 
 const by = authorOf;
 
-function versionNumber(raw: string): number {
-  if (!/^[1-9][0-9]{0,8}$/.test(raw))
-    throw invalid('version must be a positive integer', [{ path: 'version', reason: 'must be a positive integer' }]);
-  return Number(raw);
-}
 const NOT_FOUND = { status: 404, description: 'No rule with this id', schema: PROBLEM_SCHEMA };
 const INVALID = { status: 400, description: 'Invalid rule: each problem with its JSON path and reason', schema: PROBLEM_SCHEMA };
 
@@ -150,8 +144,8 @@ export class RulesController {
   @ApiResponse({ status: 200, schema: RULE_WRITE_RESPONSE_SCHEMA })
   @ApiResponse({ status: 400, description: 'Not a version number, or the old document is no longer valid', schema: PROBLEM_SCHEMA })
   @ApiResponse({ status: 404, description: 'No such rule or version', schema: PROBLEM_SCHEMA })
-  async rollback(@Param('id', RuleIdPipe) id: string, @Param('version') version: string, @Req() req: Request) {
-    return toRuleWriteResponse(await this.rules.rollback(id, versionNumber(version), by(req)));
+  async rollback(@Param('id', RuleIdPipe) id: string, @Param('version', VersionPipe) version: number, @Req() req: Request) {
+    return toRuleWriteResponse(await this.rules.rollback(id, version, by(req)));
   }
 
   @Post(':id/activate')

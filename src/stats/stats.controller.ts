@@ -1,14 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
-import { Clock } from '../common/clock.js';
 import { PROBLEM_SCHEMA } from '../common/openapi.js';
-import { FLAG_STATS_SCHEMA, MAX_POINTS, parseStatsQuery, RULE_STATS_SCHEMA } from './stats.dto.js';
+import { FlagStatsResponse, MAX_POINTS, RuleStatsResponse, StatsQuery } from './stats.dto.js';
 import { StatsService } from './stats.service.js';
 
-const from = { name: 'from', required: false, example: '2026-05-01T00:00:00Z', description: 'Default: 7 days before `to`' };
-const to = { name: 'to', required: false, example: '2026-05-03T00:00:00Z', description: 'Default: now' };
-const bucket = { name: 'bucket', required: false, enum: ['hour', 'day', 'week'], description: 'Default: day (UTC; weeks start on Monday)' };
 const bad = {
   status: 400,
   description: `from after to, an unknown bucket or parameter, a bad date, more than ${MAX_POINTS} points: path and reason`,
@@ -20,10 +16,7 @@ const bad = {
 @ApiSecurity('api-key')
 @Controller('journey/stats')
 export class StatsController {
-  constructor(
-    private readonly stats: StatsService,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly stats: StatsService) {}
 
   @Get('flags')
   @RequireRole('reader')
@@ -31,24 +24,18 @@ export class StatsController {
     summary: 'Flag trends: holders at the end of each bucket, sets and clears within it',
     description: 'Hourly resolution: from is floored and to rounded up to their buckets. Read from rollups kept in each decision.',
   })
-  @ApiQuery(from)
-  @ApiQuery(to)
-  @ApiQuery(bucket)
-  @ApiResponse({ status: 200, schema: FLAG_STATS_SCHEMA })
+  @ApiResponse({ status: 200, type: FlagStatsResponse })
   @ApiResponse(bad)
-  flags(@Query() query: Record<string, unknown>) {
-    return this.stats.flags(parseStatsQuery(query, this.clock.now()));
+  flags(@Query() query: StatsQuery) {
+    return this.stats.flags(query);
   }
 
   @Get('rules')
   @RequireRole('reader')
   @ApiOperation({ summary: 'Rule trends: how often each rule (per version) rose and ran its actions, per bucket' })
-  @ApiQuery(from)
-  @ApiQuery(to)
-  @ApiQuery(bucket)
-  @ApiResponse({ status: 200, schema: RULE_STATS_SCHEMA })
+  @ApiResponse({ status: 200, type: RuleStatsResponse })
   @ApiResponse(bad)
-  rules(@Query() query: Record<string, unknown>) {
-    return this.stats.rules(parseStatsQuery(query, this.clock.now()));
+  rules(@Query() query: StatsQuery) {
+    return this.stats.rules(query);
   }
 }

@@ -1,5 +1,7 @@
 import { invalid } from '../common/errors.js';
-import type { Problem } from '../contracts/validation.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { Check, QueryParam } from '../common/dto.js';
 
 export const BUCKETS = ['hour', 'day', 'week'] as const;
 export type Bucket = (typeof BUCKETS)[number];
@@ -9,7 +11,8 @@ const SIZE: Record<Bucket, number> = { hour: HOUR, day: 24 * HOUR, week: 7 * 24 
 /** 1970-01-05 was a Monday: weeks start on Monday, UTC, as PostgreSQL's date_trunc('week'). */
 const MONDAY = 4 * 24 * HOUR;
 
-export interface StatsQuery {
+/** The buckets a stats query asks for. */
+export interface StatsRange {
   /** The first bucket's start (from, floored to its bucket). */
   from: number;
   /** The end of the last bucket (to, rounded up to its bucket). */
@@ -19,31 +22,44 @@ export interface StatsQuery {
   starts: number[];
 }
 
+/** An ISO 8601 date-time as a stats bound (read as Date.parse reads it), or the value as it came for the check to refuse. */
+const readTime = (value: unknown) => {
+  const t = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  return Number.isNaN(t) ? value : t;
+};
+const Time = (api: { description: string; example: string }) =>
+  QueryParam(
+    { ...api, format: 'date-time' },
+    Check('time', (v) => typeof v === 'number', 'must be an ISO 8601 date-time (e.g. 2026-05-01T00:00:00Z)'),
+    Transform(({ value }: { value: unknown }) => readTime(value)),
+  );
+
+/** The query string of GET /journey/stats/flags and /journey/stats/rules. */
+export class StatsQuery {
+  @Time({ description: 'Default: 7 days before `to`', example: '2026-05-01T00:00:00Z' })
+  from?: number;
+
+  @Time({ description: 'Default: now', example: '2026-05-03T00:00:00Z' })
+  to?: number;
+
+  @QueryParam(
+    { enum: [...BUCKETS], description: 'Default: day (UTC; weeks start on Monday)', example: 'day' },
+    Check('bucket', (v) => (BUCKETS as readonly unknown[]).includes(v), `must be one of ${BUCKETS.join(', ')}`),
+  )
+  bucket: Bucket = 'day';
+}
+
 export const floorTo = (t: number, b: Bucket) => {
   const off = b === 'week' ? MONDAY : 0;
   return Math.floor((t - off) / SIZE[b]) * SIZE[b] + off;
 };
 
-/** from/to/bucket, checked: 400 with a path and reason for each problem. `now` is the default `to`; `to` − 7 days the default `from`. */
-export function parseStatsQuery(q: Record<string, unknown>, now: number): StatsQuery {
-  const problems: Problem[] = [];
-  const time = (name: string): number | undefined => {
-    const raw = q[name];
-    if (raw === undefined) return undefined;
-    const t = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : NaN;
-    if (Number.isNaN(t)) problems.push({ path: name, reason: 'must be an ISO 8601 date-time (e.g. 2026-05-01T00:00:00Z)' });
-    return t;
-  };
-  for (const k of Object.keys(q))
-    if (!['from', 'to', 'bucket'].includes(k)) problems.push({ path: k, reason: 'unknown parameter (from, to, bucket)' });
-  const rawBucket = q.bucket ?? 'day';
-  if (typeof rawBucket !== 'string' || !(BUCKETS as readonly string[]).includes(rawBucket))
-    problems.push({ path: 'bucket', reason: `must be one of ${BUCKETS.join(', ')}` });
-  const toRaw = time('to') ?? now;
-  const fromRaw = time('from') ?? toRaw - 7 * 24 * HOUR;
-  if (problems.length) throw invalid('invalid stats query', problems);
+/** The buckets of a checked query: `now` is the default `to`; `to` − 7 days the default `from`. 400 when from is after to or there are too many. */
+export function statsRange(q: StatsQuery, now: number): StatsRange {
+  const toRaw = q.to ?? now;
+  const fromRaw = q.from ?? toRaw - 7 * 24 * HOUR;
   if (fromRaw > toRaw) throw invalid('invalid stats query', [{ path: 'from', reason: 'must not be after to' }]);
-  const bucket = rawBucket as Bucket;
+  const bucket = q.bucket;
   const from = floorTo(fromRaw, bucket);
   const lastStart = floorTo(toRaw, bucket);
   const to = lastStart === toRaw && toRaw > from ? toRaw : lastStart + SIZE[bucket];
@@ -58,8 +74,6 @@ export function parseStatsQuery(q: Record<string, unknown>, now: number): StatsQ
   const starts = Array.from({ length: points }, (_, i) => from + i * SIZE[bucket]);
   return { from, to, bucket, starts };
 }
-
-const at = { type: 'string', format: 'date-time', description: 'The start of the bucket (UTC; weeks start on Monday)' };
 
 export const FLAG_STATS_EXAMPLE = {
   bucket: 'day',
@@ -76,7 +90,7 @@ export const FLAG_STATS_EXAMPLE = {
       ],
     },
   ],
-};
+} as const;
 
 export const RULE_STATS_EXAMPLE = {
   bucket: 'day',
@@ -94,65 +108,97 @@ export const RULE_STATS_EXAMPLE = {
       ],
     },
   ],
+} as const;
+
+const [FLAG] = FLAG_STATS_EXAMPLE.flags;
+const [RULE] = RULE_STATS_EXAMPLE.rules;
+const BUCKET_START = {
+  format: 'date-time',
+  description: 'The start of the bucket (UTC; weeks start on Monday)',
+  example: FLAG.series[0].at,
 };
 
-const range = {
-  bucket: { type: 'string', enum: [...BUCKETS] },
-  from: { type: 'string', format: 'date-time', description: 'from, floored to its bucket' },
-  to: { type: 'string', format: 'date-time', description: 'to, rounded up to the end of its bucket' },
-};
+/** The buckets an answer covers. */
+class StatsRangeResponse {
+  @ApiProperty({ enum: [...BUCKETS], example: FLAG_STATS_EXAMPLE.bucket })
+  bucket!: Bucket;
 
-export const FLAG_STATS_SCHEMA = {
-  type: 'object',
-  properties: {
-    ...range,
-    participants: { type: 'integer', description: 'Participants known now (some event of theirs was seen): what holders are out of' },
-    flags: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          flag: { type: 'string' },
-          holders: {
-            type: 'integer',
-            description: 'Holders (value true, not expired) at `to`: at or after now, the count of GET /journey/flags',
-          },
-          series: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                at,
-                holders: { type: 'integer', description: 'Holders at the end of the bucket' },
-                set: { type: 'integer', description: 'Changes to true within the bucket' },
-                cleared: { type: 'integer', description: 'Changes from true to false within the bucket' },
-              },
-            },
-          },
-        },
-      },
-    },
-  },
-  example: FLAG_STATS_EXAMPLE,
-};
+  @ApiProperty({ format: 'date-time', description: 'from, floored to its bucket', example: FLAG_STATS_EXAMPLE.from })
+  from!: string;
 
-export const RULE_STATS_SCHEMA = {
-  type: 'object',
-  properties: {
-    ...range,
-    rules: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          ruleId: { type: 'string' },
-          version: { type: 'integer' },
-          fired: { type: 'integer', description: 'Rises in from..to (the rule started to hold and its actions ran)' },
-          lastFiredAt: { type: 'string', format: 'date-time', nullable: true },
-          series: { type: 'array', items: { type: 'object', properties: { at, fired: { type: 'integer' } } } },
-        },
-      },
-    },
-  },
-  example: RULE_STATS_EXAMPLE,
-};
+  @ApiProperty({ format: 'date-time', description: 'to, rounded up to the end of its bucket', example: FLAG_STATS_EXAMPLE.to })
+  to!: string;
+}
+
+export class FlagBucket {
+  @ApiProperty(BUCKET_START)
+  at!: string;
+
+  @ApiProperty({ type: 'integer', description: 'Holders at the end of the bucket', example: FLAG.series[0].holders })
+  holders!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Changes to true within the bucket', example: FLAG.series[0].set })
+  set!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Changes from true to false within the bucket', example: FLAG.series[0].cleared })
+  cleared!: number;
+}
+
+export class FlagTrend {
+  @ApiProperty({ example: FLAG.flag })
+  flag!: string;
+
+  @ApiProperty({
+    type: 'integer',
+    description: 'Holders (value true, not expired) at `to`: at or after now, the count of GET /journey/flags',
+    example: FLAG.holders,
+  })
+  holders!: number;
+
+  @ApiProperty({ type: [FlagBucket] })
+  series!: FlagBucket[];
+}
+
+/** GET /journey/stats/flags. */
+export class FlagStatsResponse extends StatsRangeResponse {
+  @ApiProperty({
+    type: 'integer',
+    description: 'Participants known now (some event of theirs was seen): what holders are out of',
+    example: FLAG_STATS_EXAMPLE.participants,
+  })
+  participants!: number;
+
+  @ApiProperty({ type: [FlagTrend] })
+  flags!: FlagTrend[];
+}
+
+export class RuleBucket {
+  @ApiProperty(BUCKET_START)
+  at!: string;
+
+  @ApiProperty({ type: 'integer', example: RULE.series[0].fired })
+  fired!: number;
+}
+
+export class RuleTrend {
+  @ApiProperty({ example: RULE.ruleId })
+  ruleId!: string;
+
+  @ApiProperty({ type: 'integer', example: RULE.version })
+  version!: number;
+
+  @ApiProperty({ type: 'integer', description: 'Rises in from..to (the rule started to hold and its actions ran)', example: RULE.fired })
+  fired!: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: RULE.lastFiredAt })
+  lastFiredAt!: string | null;
+
+  @ApiProperty({ type: [RuleBucket] })
+  series!: RuleBucket[];
+}
+
+/** GET /journey/stats/rules. */
+export class RuleStatsResponse extends StatsRangeResponse {
+  @ApiProperty({ type: [RuleTrend] })
+  rules!: RuleTrend[];
+}

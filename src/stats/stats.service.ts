@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
-import type { StatsQuery } from './stats.dto.js';
+import { statsRange, type FlagStatsResponse, type RuleStatsResponse, type StatsQuery } from './stats.dto.js';
 import { StatsRepository } from './stats.repository.js';
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -13,10 +13,12 @@ export class StatsService {
     private readonly clock: Clock,
   ) {}
 
-  async flags(q: StatsQuery) {
+  async flags(query: StatsQuery): Promise<FlagStatsResponse> {
+    const at = this.clock.now();
+    const q = statsRange(query, at);
     const size = q.starts.length > 1 ? q.starts[1] - q.starts[0] : q.to - q.from;
     const [now, after, buckets, participants] = await Promise.all([
-      this.stats.holdersNow(this.clock.now()),
+      this.stats.holdersNow(at),
       this.stats.netSince(q.to),
       this.stats.flagBuckets(q.from, q.to, size),
       this.stats.participantsKnown(),
@@ -29,6 +31,7 @@ export class StatsService {
       f.sets[b.i] += b.sets;
       f.clears[b.i] += b.clears;
     }
+    const ats = q.starts.map(iso);
     const flags = [...names].sort().map((flag) => {
       const { sets, clears } = byFlag.get(flag)!;
       // Holders at `to` are today's minus what changed since; each earlier bucket's end, minus its successor's changes.
@@ -36,7 +39,7 @@ export class StatsService {
       const series = new Array<{ at: string; holders: number; set: number; cleared: number }>(q.starts.length);
       let h = holders;
       for (let i = q.starts.length - 1; i >= 0; i--) {
-        series[i] = { at: iso(q.starts[i]), holders: h, set: sets[i], cleared: clears[i] };
+        series[i] = { at: ats[i], holders: h, set: sets[i], cleared: clears[i] };
         h -= sets[i] - clears[i];
       }
       return { flag, holders, series };
@@ -44,7 +47,8 @@ export class StatsService {
     return { bucket: q.bucket, from: iso(q.from), to: iso(q.to), participants, flags };
   }
 
-  async rules(q: StatsQuery) {
+  async rules(query: StatsQuery): Promise<RuleStatsResponse> {
+    const q = statsRange(query, this.clock.now());
     const size = q.starts.length > 1 ? q.starts[1] - q.starts[0] : q.to - q.from;
     const rows = await this.stats.ruleBuckets(q.from, q.to, size);
     const byRule = new Map<string, { ruleId: string; version: number; fired: number[]; last: number }>();
@@ -55,6 +59,7 @@ export class StatsService {
       e.last = Math.max(e.last, new Date(r.last).getTime());
       byRule.set(key, e);
     }
+    const ats = q.starts.map(iso);
     const rules = [...byRule.values()]
       .sort((a, b) => (a.ruleId === b.ruleId ? a.version - b.version : a.ruleId < b.ruleId ? -1 : 1))
       .map((e) => ({
@@ -62,7 +67,7 @@ export class StatsService {
         version: e.version,
         fired: e.fired.reduce((s, n) => s + n, 0),
         lastFiredAt: e.last ? iso(e.last) : null,
-        series: q.starts.map((at, i) => ({ at: iso(at), fired: e.fired[i] })),
+        series: ats.map((at, i) => ({ at, fired: e.fired[i] })),
       }));
     return { bucket: q.bucket, from: iso(q.from), to: iso(q.to), rules };
   }

@@ -1,6 +1,5 @@
 import type { EventSource } from '../eventlog/event-source.js';
 import type { TimelineRow } from './timeline.repository.js';
-import { TIMELINE_KINDS } from './timeline.query.js';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -240,5 +239,3 @@ export const TIMELINE_RESPONSE_SCHEMA = {
   },
   example: TIMELINE_EXAMPLE,
 };
-
-export const TIMELINE_KINDS_DESCRIPTION = `Comma-separated subset of ${TIMELINE_KINDS.join(', ')} (default: all)`;

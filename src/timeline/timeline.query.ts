@@ -1,6 +1,6 @@
-import { invalid } from '../common/errors.js';
-import { instantProblem } from '../contracts/instant.js';
-import type { Problem } from '../contracts/validation.js';
+import { Transform } from 'class-transformer';
+import type { ValidationArguments } from 'class-validator';
+import { Check, Documented, Instant, IntegerParam, QueryParam } from '../common/dto.js';
 
 export const TIMELINE_KINDS = ['event', 'flag', 'milestone', 'output'] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
@@ -19,17 +19,8 @@ export interface Cursor {
   id: string;
 }
 
-export interface TimelineQuery {
-  limit: number;
-  before: Cursor | null;
-  kinds: TimelineKind[];
-  from: number | null;
-  to: number | null;
-}
-
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
-const PARAMS = ['limit', 'before', 'kinds', 'from', 'to'];
 const ID = /^(\d{1,19}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 export function encodeCursor(c: Cursor): string {
@@ -50,48 +41,61 @@ function decodeCursor(raw: string): Cursor | undefined {
   }
 }
 
-const one = (v: unknown) => (Array.isArray(v) ? undefined : typeof v === 'string' ? v : undefined);
+const known = (k: string): k is TimelineKind => (TIMELINE_KINDS as readonly string[]).includes(k);
 
-/** The query string of GET /journey/participants/:userId/timeline, or a 400 listing each problem. */
-export function parseTimelineQuery(query: Record<string, unknown>): TimelineQuery {
-  const problems: Problem[] = [];
-  const out: TimelineQuery = { limit: DEFAULT_LIMIT, before: null, kinds: [...TIMELINE_KINDS], from: null, to: null };
-  for (const key of Object.keys(query)) {
-    if (!PARAMS.includes(key)) problems.push({ path: key, reason: `is not allowed (unknown parameter; known: ${PARAMS.join(', ')})` });
-    else if (one(query[key]) === undefined) problems.push({ path: key, reason: 'must be given once' });
-  }
-  const limit = one(query.limit);
-  if (limit !== undefined) {
-    const n = Number(limit);
-    if (!/^\d+$/.test(limit) || n < 1 || n > MAX_LIMIT)
-      problems.push({ path: 'limit', reason: `must be an integer from 1 to ${MAX_LIMIT}` });
-    else out.limit = n;
-  }
-  const before = one(query.before);
-  if (before !== undefined) {
-    const c = decodeCursor(before);
-    if (!c) problems.push({ path: 'before', reason: 'is not a cursor this service gave (use the `next` of a previous page)' });
-    else out.before = c;
-  }
-  const kinds = one(query.kinds);
-  if (kinds !== undefined) {
-    const list = kinds.split(',').map((k) => k.trim());
-    const unknown = list.filter((k) => !(TIMELINE_KINDS as readonly string[]).includes(k));
-    if (unknown.length)
-      problems.push({
-        path: 'kinds',
-        reason: `unknown kind ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(', ')}; known: ${TIMELINE_KINDS.join(', ')}`,
-      });
-    else out.kinds = TIMELINE_KINDS.filter((k) => list.includes(k));
-  }
-  for (const name of ['from', 'to'] as const) {
-    const v = one(query[name]);
-    if (v === undefined) continue;
-    const problem = instantProblem(v);
-    if (problem) problems.push({ path: name, reason: problem });
-    else out[name] = Date.parse(v);
-  }
-  if (out.from !== null && out.to !== null && out.from > out.to) problems.push({ path: 'from', reason: 'must not be after `to`' });
-  if (problems.length) throw invalid('invalid timeline query', problems);
-  return out;
+/** A repeated `kinds`, kept apart from the list a single one becomes. */
+class Repeated {}
+
+/** `event,flag` as the kinds in their canonical order; anything else as it came (or Repeated), for the check to refuse. */
+function readKinds(value: unknown): unknown {
+  if (Array.isArray(value)) return new Repeated();
+  if (typeof value !== 'string') return value;
+  const list = value.split(',').map((k) => k.trim());
+  return list.every(known) ? TIMELINE_KINDS.filter((k) => list.includes(k)) : value;
+}
+
+function kindsReason({ value }: ValidationArguments): string {
+  if (value instanceof Repeated) return 'must be given once';
+  if (typeof value !== 'string') return `must be a comma-separated list of ${TIMELINE_KINDS.join(', ')}`;
+  const unknown = value
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => !known(k));
+  return `unknown kind ${unknown.map((k) => `"${k.slice(0, 40)}"`).join(', ')}; known: ${TIMELINE_KINDS.join(', ')}`;
+}
+
+const EXAMPLE_CURSOR: Cursor = { at: Date.parse('2025-01-15T10:30:00Z'), kind: 'flag', id: '1042' };
+
+/** The query string of GET /journey/participants/:userId/timeline. */
+export class TimelineQuery {
+  @IntegerParam(1, MAX_LIMIT, { description: `Entries per page (default ${DEFAULT_LIMIT})`, example: 20 })
+  limit: number = DEFAULT_LIMIT;
+
+  @QueryParam(
+    { description: 'The `next` of the previous page', example: encodeCursor(EXAMPLE_CURSOR) },
+    Check('cursor', (v) => typeof v === 'object' && v !== null, 'is not a cursor this service gave (use the `next` of a previous page)'),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (decodeCursor(value) ?? value) : value)),
+  )
+  before: Cursor | null = null;
+
+  @Documented({ type: String, description: `Comma-separated subset of ${TIMELINE_KINDS.join(', ')} (default: all)`, example: 'event,flag' })
+  @Check('kinds', (v) => Array.isArray(v), kindsReason)
+  @Transform(({ value }: { value: unknown }) => readKinds(value))
+  /** Absent: every kind. */
+  kinds?: TimelineKind[];
+
+  // Checked after the instant itself (decorators register bottom-up).
+  @Check(
+    'fromTo',
+    (v, { object }) => {
+      const to = (object as TimelineQuery).to;
+      return typeof to !== 'number' || (v as number) <= to;
+    },
+    'must not be after `to`',
+  )
+  @Instant({ description: 'Entries at or after this instant', example: '2025-01-01T00:00:00Z' })
+  from: number | null = null;
+
+  @Instant({ description: 'Entries before this instant; not before `from`', example: '2025-02-01T00:00:00Z' })
+  to: number | null = null;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { OutputEnvelope } from '../contracts/events.js';
 import type { Trigger } from '../flags/flags.repository.js';
-import { KIND_RANK, type Cursor, type TimelineKind, type TimelineQuery } from './timeline.query.js';
+import { KIND_RANK, TIMELINE_KINDS, type Cursor, type TimelineKind, type TimelineQuery } from './timeline.query.js';
 
 interface Base {
   at: Date;
@@ -98,7 +98,7 @@ export class TimelineRepository {
   constructor(private readonly db: DataSource) {}
 
   async page(userId: string, q: TimelineQuery): Promise<TimelineRow[]> {
-    const pages = await Promise.all(q.kinds.map((kind) => this.kindPage(kind, userId, q)));
+    const pages = await Promise.all((q.kinds ?? TIMELINE_KINDS).map((kind) => this.kindPage(kind, userId, q)));
     return pages
       .flat()
       .sort((a, b) => compareDesc(key(a), key(b)))
