@@ -6,8 +6,7 @@ import { validateRule } from '../contracts/validation.js';
 import { authorOf } from '../auth/api-key.guard.js';
 import { RequireRole } from '../auth/roles.js';
 import { RequiredBody, RuleIdPipe, VersionPipe } from '../common/pipes.js';
-import { CUSTOM_RULE, CUSTOM_RULE_YAML } from '../common/examples.js';
-import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
+import { PROBLEM_SCHEMA } from '../common/openapi.js';
 import { RulesService } from './rules.service.js';
 import {
   RULE_RESPONSE_SCHEMA,
@@ -18,7 +17,7 @@ import {
   toRuleWriteResponse,
   toVersionsResponse,
 } from './rules.dto.js';
-import { parseRuleBody, YAML_TYPES } from './rule-body.js';
+import { parseRuleBody, RuleDocumentBody, YAML_TYPES } from './rule-body.js';
 
 const by = authorOf;
 
@@ -60,8 +59,7 @@ export class RulesController {
     description:
       'The validator POST /journey/rules uses; nothing is stored or evaluated. Editors (the console) call it as the author types.',
   })
-  @ApiConsumes('application/json', ...YAML_TYPES)
-  @ApiBody({ schema: ref('Rule'), examples: { json: { summary: "The seed's custom rule", value: CUSTOM_RULE } } })
+  @RuleDocumentBody()
   @ApiResponse({ status: 200, schema: RULE_VALIDATION_RESPONSE_SCHEMA })
   @ApiResponse({ status: 400, description: 'The body is not JSON or YAML at all', schema: PROBLEM_SCHEMA })
   validate(@RequiredBody() body: unknown) {
@@ -81,14 +79,7 @@ export class RulesController {
   @Post()
   @RequireRole('admin')
   @ApiOperation({ summary: 'Create a rule (JSON or YAML body)' })
-  @ApiConsumes('application/json', ...YAML_TYPES)
-  @ApiBody({
-    schema: ref('Rule'),
-    examples: {
-      json: { summary: "The seed's custom rule", value: CUSTOM_RULE },
-      yaml: { summary: 'The same in YAML', value: CUSTOM_RULE_YAML },
-    },
-  })
+  @RuleDocumentBody()
   @ApiResponse({ status: 201, schema: RULE_WRITE_RESPONSE_SCHEMA })
   @ApiResponse(INVALID)
   @ApiResponse({ status: 409, description: 'A rule with this id exists', schema: PROBLEM_SCHEMA })
