@@ -97,7 +97,12 @@ export async function kafkaPart(
         inserted += rows.length;
       },
     });
-    const baseEnd = await until('the baseline to insert every event', () => (inserted >= events.length ? Date.now() : undefined), 600_000, 50);
+    const baseEnd = await until(
+      'the baseline to insert every event',
+      () => (inserted >= events.length ? Date.now() : undefined),
+      600_000,
+      50,
+    );
     await consumer.disconnect();
     const baseline = events.length / ((baseEnd - first) / 1000);
     log(`kafka: baseline (bare consumer + batch insert): ${Math.round(baseline)} events/s`);

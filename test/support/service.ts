@@ -184,7 +184,10 @@ export class ServiceProcess {
 
   /** The last `lines` lines it wrote. */
   tail(lines = 30): string {
-    return this.out.split('\n').slice(-lines - 1).join('\n');
+    return this.out
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   }
 
   /** Resident memory of the process, MB. */
