@@ -3,7 +3,7 @@
  * It waits until the service is ready (failing with what the service printed), answers requests
  * with an API key, keeps the output, stops the service as a person would (SIGTERM, or Ctrl-C on a
  * terminal; SIGKILL if it hangs), can kill it for real and start it again, and reads its memory
- * and CPU time. Node built-ins only, so a benchmark can use it without the app.
+ * and CPU time. Nothing from the app, so a benchmark can use it too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
@@ -37,10 +37,11 @@ export interface ServiceOptions {
   ready?: { what?: string; check?: (service: ServiceProcess) => Promise<boolean>; timeoutMs?: number; everyMs?: number };
   /** Also appends the output to this file (kept as a CI artifact). */
   logFile?: string;
-  /** How long stop() waits after SIGTERM (or Ctrl-C) before SIGKILL. */
+  /** How long stop() waits after SIGTERM (or Ctrl-C) before SIGKILL; 15 s by default. */
   graceMs?: number;
 }
 
+/** Output kept in memory: all of a test's, the recent part of a long benchmark's. */
 const KEEP_CHARS = 4_000_000;
 
 export class ServiceProcess {
