@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '@nestj
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { RULE_SCHEMA } from '../contracts/rule.js';
+import { validateRule } from '../contracts/validation.js';
 import { authorOf } from '../auth/api-key.guard.js';
 import { RequireRole } from '../auth/roles.js';
 import { RequiredBody, RuleIdPipe, VersionPipe } from '../common/pipes.js';
@@ -10,6 +11,7 @@ import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
 import { RulesService } from './rules.service.js';
 import {
   RULE_RESPONSE_SCHEMA,
+  RULE_VALIDATION_RESPONSE_SCHEMA,
   RULE_VERSIONS_RESPONSE_SCHEMA,
   RULE_WRITE_RESPONSE_SCHEMA,
   toRuleResponse,
@@ -48,6 +50,23 @@ export class RulesController {
   @ApiResponse({ status: 200, schema: { type: 'object' } })
   schema() {
     return RULE_SCHEMA;
+  }
+
+  @Post('validate')
+  @RequireRole('reader')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check a rule document without saving it (JSON or YAML body): its problems, each with its path, and its warnings',
+    description:
+      'The validator POST /journey/rules uses; nothing is stored or evaluated. Editors (the console) call it as the author types.',
+  })
+  @ApiConsumes('application/json', ...YAML_TYPES)
+  @ApiBody({ schema: ref('Rule'), examples: { json: { summary: "The seed's custom rule", value: CUSTOM_RULE } } })
+  @ApiResponse({ status: 200, schema: RULE_VALIDATION_RESPONSE_SCHEMA })
+  @ApiResponse({ status: 400, description: 'The body is not JSON or YAML at all', schema: PROBLEM_SCHEMA })
+  validate(@RequiredBody() body: unknown) {
+    const { ok, problems, warnings } = validateRule(parseRuleBody(body));
+    return { valid: ok, problems, warnings };
   }
 
   @Get(':id')
