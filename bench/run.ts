@@ -4,7 +4,7 @@
  *
  *   npm run bench               every part at full size (about 14 minutes on 2 cores)
  *   npm run bench -- --quick    tiny sizes, under 2 minutes: what CI runs so the suite never rots
- *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline,stats,http,startup
+ *   npm run bench -- --only engine,kafka,latency,scheduler,backfill,timeline,stats,http,startup,console
  *
  * A part whose prerequisite is missing (its code, PostgreSQL, the broker) is reported as not
  * available rather than failing the run; a part that runs and breaks fails it.
@@ -17,6 +17,7 @@ import { build, kafkaUp, postgresAvailable, ROOT } from './service/harness.js';
 import { backfillPart, kafkaPart, latencyPart, schedulerPart, type KafkaResult, type LatencyResult } from './service/parts.js';
 import { httpPart } from './service/http.js';
 import { startupPart } from './service/startup.js';
+import { chromiumMissing, consolePart } from './service/console.js';
 import { statsPart } from './service/stats.js';
 import { timelinePart } from './service/timeline.js';
 import { fmt, fmtSpread } from './stats.js';
@@ -45,6 +46,9 @@ const SIZES = quick
       httpSeconds: 1,
       httpWarmupS: 0.5,
       httpPacedS: 1,
+      consoleParticipants: 2000,
+      consoleRules: 20,
+      consoleLoads: 2,
     }
   : {
       participants: 10_000,
@@ -63,6 +67,9 @@ const SIZES = quick
       httpSeconds: 15,
       httpWarmupS: 3,
       httpPacedS: 20,
+      consoleParticipants: 100_000,
+      consoleRules: 200,
+      consoleLoads: 5,
     };
 
 const started = Date.now();
@@ -121,6 +128,7 @@ const serviceParts = [
   'timeline',
   'stats',
   'http',
+  'console',
   ...(quick ? [] : ['startup']),
 ].filter(wanted);
 let serviceMissing: string | null = null;
@@ -178,6 +186,10 @@ const startup =
   quick && wanted('startup')
     ? ((status.startup = { available: false, reason: 'full run only' }), null)
     : await part('startup', serviceMissing ?? has('scripts/measure-startup.mjs'), () => startupPart(log));
+
+const consolePages = await part('console', serviceMissing ?? has('console/index.html') ?? chromiumMissing(), () =>
+  consolePart({ participants: SIZES.consoleParticipants, rules: SIZES.consoleRules, loads: SIZES.consoleLoads, log }),
+);
 
 /* ------------------------------------------------------------------ report */
 
@@ -245,6 +257,12 @@ const results = {
   startup: {
     restart_s: startup?.restart_s ?? null,
     detail: startup,
+  },
+  console: {
+    // The slowest page's p50, a full load until shown, with 100,000 participants and 200 rules.
+    slowest_page_p50_ms_100k:
+      consolePages && consolePages.participants >= 100_000 ? Math.max(...Object.values(consolePages.pages).map((p) => p.p50)) : null,
+    detail: consolePages,
   },
   memory: {
     rss_mb: kafka?.rss_mb_after ?? null,
@@ -343,6 +361,15 @@ if (http) {
 } else add('http', na('http'));
 if (startup) add('restart (npm start → /health), s', fmt(startup.restart_s), `load average ${startup.load_average_1m}`);
 else add('startup', na('startup'));
+if (consolePages) {
+  add(
+    'console pages in Chromium (full load until shown), p50 ms',
+    Object.entries(consolePages.pages)
+      .map(([page, t]) => `${page} ${fmt(t.p50)}`)
+      .join(' · '),
+    `${consolePages.participants} participants, ${consolePages.rules} rules; GET /health/live in the browser p50 ${fmt(consolePages.health_ms.p50)} ms`,
+  );
+} else add('console', na('console'));
 if (kafka) add('RSS after the Kafka part, MB', fmt(kafka.rss_mb_after));
 
 const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));

@@ -4,6 +4,7 @@ import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestM
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { AuthModule } from './auth/auth.module.js';
 import { RateLimitMiddleware } from './auth/rate-limit.js';
 import { BackfillModule } from './backfill/backfill.module.js';
 import { ClockModule } from './common/clock.js';
@@ -54,6 +55,7 @@ export class AppModule implements NestModule {
         }),
         MetricsModule.register({ public: config.metricsPublic }),
         DatabaseModule.forRoot(ENTITIES),
+        AuthModule,
         RulesModule,
         ContextModule,
         FlagsModule,

@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -13,6 +16,14 @@ import type { AppConfig } from './config/config.js';
 import { KafkaConsumerServer } from './kafka/consumer.server.js';
 import { YAML_TYPES } from './rules/rule-body.js';
 
+const HERE = dirname(fileURLToPath(import.meta.url));
+/**
+ * The built console (`npm run build` → dist/console): beside the compiled service, or under dist/ when the
+ * service runs from its sources (tests). Its Vite manifest tells a build from the console's sources.
+ */
+export const consoleDir = (): string | undefined =>
+  [join(HERE, '..', 'console'), join(HERE, '..', 'dist', 'console')].find((d) => existsSync(join(d, '.vite', 'manifest.json')));
+
 /**
  * Builds the application (HTTP, docs, parsers) without listening: used by main and by the tests.
  * `logStream` receives the log lines instead of stdout (tests read what would be logged).
@@ -24,6 +35,9 @@ export async function createApp(config: AppConfig, { logStream }: { logStream?: 
   app.useBodyParser('json', { limit: config.bodyLimit, strict: false });
   app.useBodyParser('text', { type: YAML_TYPES, limit: config.bodyLimit });
   app.set('query parser', 'simple');
+  // The admin console: static files only, a client of the public API like any other (issue 14).
+  const built = consoleDir();
+  if (built) app.useStaticAssets(built, { prefix: '/console', index: 'index.html', dotfiles: 'ignore' });
   // Kafka in, next to HTTP: a custom @nestjs/microservices transport (see KafkaConsumerServer), started by startAllMicroservices().
   if (config.kafka) app.connectMicroservice({ strategy: app.get(KafkaConsumerServer) });
 

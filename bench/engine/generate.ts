@@ -102,8 +102,7 @@ function leaf(rnd: Random, now: number): Condition {
     // a time value: the last activity or a match's start compared with an instant
     const entity = rnd.pick(ACTIVITY);
     const iso = new Date(now - rnd.int(1, 40) * DAY).toISOString();
-    if (rnd.chance(0.3))
-      return { type: 'value', entity: 'buddy_matches', field: 'matched_at', operator: rnd.pick(NUM_OPS), value: iso };
+    if (rnd.chance(0.3)) return { type: 'value', entity: 'buddy_matches', field: 'matched_at', operator: rnd.pick(NUM_OPS), value: iso };
     return { type: 'value', entity, field: 'last_activity', operator: rnd.pick(NUM_OPS), value: iso };
   }
   if (roll < 0.78) {
@@ -138,7 +137,8 @@ export function generateRules(n: number, now: number, seed = 42): RuleDocument[]
     const conditions = Array.from({ length: rnd.int(1, 4) }, () => condition(rnd, now, 0));
     const actions: Action[] = [{ type: 'set_flag', flag, value: true }];
     if (rnd.chance(0.1)) actions.push({ type: 'set_flag', flag: `flag_${(i + 7) % 20}`, value: false });
-    if (rnd.chance(0.1)) actions.push({ type: 'emit_event', event: 'orchestration.milestone.reached', payload: { milestone: `m_${i % 10}` } });
+    if (rnd.chance(0.1))
+      actions.push({ type: 'emit_event', event: 'orchestration.milestone.reached', payload: { milestone: `m_${i % 10}` } });
     if (rnd.chance(0.1)) actions.push({ type: 'emit_event', event: 'bench.rule.fired', payload: { n: i } });
     const doc: RuleDocument = { id, name: id, flag, priority: rnd.int(0, 100), sticky: rnd.chance(0.1), conditions, actions };
     const v = validateRule(doc);
@@ -160,7 +160,11 @@ export function generateContext(rnd: Random, now: number, userId: string): Parti
   const rec = (prefix: string, n: number, fields: () => Record<string, unknown>): EntityRecord[] =>
     Array.from({ length: n }, (_, i) =>
       // fields as the service reads them back from jsonb: parsed JSON, absent values left out
-      record(`${prefix}-${i}`, now - (quiet ? 15 * DAY : 0) - rnd.int(0, 45 * DAY), JSON.parse(JSON.stringify(fields())) as Record<string, unknown>),
+      record(
+        `${prefix}-${i}`,
+        now - (quiet ? 15 * DAY : 0) - rnd.int(0, 45 * DAY),
+        JSON.parse(JSON.stringify(fields())) as Record<string, unknown>,
+      ),
     );
   const c = CATEGORICAL;
   const maybe = <T>(p: number, v: () => T) => (rnd.chance(p) ? v() : undefined);
@@ -175,10 +179,15 @@ export function generateContext(rnd: Random, now: number, userId: string): Parti
         buddy_id: `b-${rnd.int(1, 500)}`,
         status: ended ? 'ended' : 'active',
         matched_at: new Date(now - rnd.int(10 * DAY, 90 * DAY)).toISOString(),
-        ...(ended ? { ended_at: new Date(now - rnd.int(0, 9 * DAY)).toISOString(), end_reason: rnd.pick(c.buddy_matches!.end_reason) } : {}),
+        ...(ended
+          ? { ended_at: new Date(now - rnd.int(0, 9 * DAY)).toISOString(), end_reason: rnd.pick(c.buddy_matches!.end_reason) }
+          : {}),
       };
     }),
-    buddy_events: rec('bev', rnd.int(0, 6), () => ({ event_type: rnd.pick(c.buddy_events!.event_type), source: rnd.pick(c.buddy_events!.source) })),
+    buddy_events: rec('bev', rnd.int(0, 6), () => ({
+      event_type: rnd.pick(c.buddy_events!.event_type),
+      source: rnd.pick(c.buddy_events!.source),
+    })),
     buddy_checkins: rec('chk', rnd.int(0, 5), () => (rnd.chance(0.8) ? { mood: rnd.pick(c.buddy_checkins!.mood) } : {})),
     buddy_feedback: rec('fb', rnd.int(0, 2), () => ({ from_role: rnd.pick(c.buddy_feedback!.from_role), rating: rnd.int(0, 10) / 10 })),
     kintell_sessions: rec('ses', rnd.int(0, 6), () => ({

@@ -148,7 +148,10 @@ export function translate(docs: RuleDocument[]): Translated {
         return { not: convert(c.condition) };
       case 'count':
       case 'exists': {
-        const filters = [...(c.field !== undefined && c.value !== undefined ? [{ field: c.field, operator: c.operator, value: c.value }] : []), ...(c.where ?? [])];
+        const filters = [
+          ...(c.field !== undefined && c.value !== undefined ? [{ field: c.field, operator: c.operator, value: c.value }] : []),
+          ...(c.where ?? []),
+        ];
         const window = c.within ? parseDuration(c.within) : null;
         const select = selection(c.entity, filters, window);
         const id = fact({ entity: c.entity, filters, window, derived: 'count' }, (ctx, now) => select(ctx, now).length);

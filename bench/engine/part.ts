@@ -93,8 +93,7 @@ export async function runEngine(opts: EngineOptions): Promise<SetResult[]> {
       const theirs = (await jre.run(contexts[i], NOW)).sort();
       matched += ours.length;
       if (ours.length === theirs.length && ours.every((id, k) => id === theirs[k])) agree++;
-      else if (disagreements.length < 3)
-        disagreements.push(`participant ${i}: ours [${ours.join(',')}] theirs [${theirs.join(',')}]`);
+      else if (disagreements.length < 3) disagreements.push(`participant ${i}: ours [${ours.join(',')}] theirs [${theirs.join(',')}]`);
     }
     log(
       `engine: ${set.name}: ${rules.rules.length} rules, ${jre.facts} json-rules-engine facts; ` +

@@ -2,30 +2,20 @@
  * What the service parts need: a fresh database on the local PostgreSQL, the broker, the built
  * service as a child process, an HTTP client with an admin key, and the service's memory.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { freePort, freshDatabase } from '../../test/support/database.js';
+import { freshDatabase } from '../../test/support/database.js';
+import { ROOT, ServiceProcess } from '../../test/support/service.js';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+export { ROOT };
+export { GiveUp, until } from '../../test/support/until.js';
+
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const KAFKA_BROKERS = process.env.BENCH_KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const ADMIN_KEY = 'bench-admin-key-0001';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /* ------------------------------------------------------------------ database */
 
@@ -101,99 +91,33 @@ export function build(): string | null {
   return `npm run build failed: ${(r.stdout + r.stderr).trim().split('\n').slice(0, 3).join(' | ')}`;
 }
 
-export interface Service {
-  pid: number;
-  base: string;
-  /** Resident memory of the service process, MB. */
-  rssMb(): number;
-  /** CPU time the service process has used (user + system), ms. */
-  cpuMs(): number;
-  /** An admin request; the parsed JSON body. */
-  request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  stop(): Promise<void>;
+/** The service process (test/support/service.ts) with an admin key; `base` is its URL, log() its last lines. */
+export class Service extends ServiceProcess {
+  get base(): string {
+    return this.url;
+  }
+
   /** The last lines the service printed. */
-  log(): string;
+  log(): string {
+    return this.tail(20);
+  }
 }
 
 export async function startService(env: Record<string, string>): Promise<Service> {
-  const port = await freePort();
-  const lines: string[] = [];
-  // BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service itself.
-  const nodeArgs = process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
-    cwd: ROOT,
+  const service = new Service({
+    main: resolve(ROOT, 'dist/src/main.js'),
+    // BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service itself.
+    nodeArgs: process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
     env: {
       ...process.env,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
-      PORT: String(port),
       JOURNEY_API_KEYS: `admin:${ADMIN_KEY}`,
       JOURNEY_SEED_DIR: resolve(ROOT, 'seeds'),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    apiKey: ADMIN_KEY,
   });
-  const keep = (b: Buffer) => {
-    lines.push(...b.toString().split('\n').filter(Boolean));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  let exited: number | null = null;
-  child.on('exit', (code) => (exited = code ?? -1));
-  const base = `http://127.0.0.1:${port}`;
-
-  const service: Service = {
-    pid: child.pid!,
-    base,
-    cpuMs() {
-      // /proc/<pid>/stat: utime and stime are the 14th and 15th fields, in clock ticks (100 a second);
-      // the command name (2nd) is in parentheses and may hold spaces.
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    },
-    rssMb() {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      return m ? Number(m[1]) / 1024 : NaN;
-    },
-    async request(method, path, body) {
-      const res = await fetch(base + path, {
-        method,
-        headers: { Authorization: `Bearer ${ADMIN_KEY}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, body: parsed };
-    },
-    async stop() {
-      if (exited !== null) return;
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await done;
-      clearTimeout(t);
-    },
-    log: () => lines.slice(-20).join('\n'),
-  };
-  try {
-    await until('the service to answer /health', 90_000, async () => {
-      if (exited !== null) throw new Error(`the service exited (${exited}):\n${service.log()}`);
-      try {
-        const r = await fetch(`${base}/health`);
-        return r.ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    });
-  } catch (e) {
-    await service.stop();
-    throw e;
-  }
+  await service.start();
   return service;
 }

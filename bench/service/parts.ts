@@ -5,7 +5,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { summarize, type Summary } from '../stats.js';
 import { Random } from '../random.js';
-import { createDatabase, KAFKA_BROKERS, startService, until, type BenchDatabase, type Service } from './harness.js';
+import { createDatabase, GiveUp, KAFKA_BROKERS, startService, until, type BenchDatabase, type Service } from './harness.js';
 import { flagRaisingEvent, participantEvents, type Produced } from './workload.js';
 import { EVENT_TYPES } from '../../src/contracts/events.js';
 
@@ -97,7 +97,12 @@ export async function kafkaPart(
         inserted += rows.length;
       },
     });
-    const baseEnd = await until('the baseline to insert every event', 600_000, async () => (inserted >= events.length ? Date.now() : undefined), 50);
+    const baseEnd = await until(
+      'the baseline to insert every event',
+      () => (inserted >= events.length ? Date.now() : undefined),
+      600_000,
+      50,
+    );
     await consumer.disconnect();
     const baseline = events.length / ((baseEnd - first) / 1000);
     log(`kafka: baseline (bare consumer + batch insert): ${Math.round(baseline)} events/s`);
@@ -111,13 +116,13 @@ export async function kafkaPart(
     });
     const end = await until(
       'the service to commit every event',
-      900_000,
       async () => {
         const { rows } = await db.pool.query<{ n: string; pending: string }>(
           `SELECT (SELECT count(*) FROM processed_events) AS n, (SELECT count(*) FROM pending_events) AS pending`,
         );
         return Number(rows[0].n) >= events.length && Number(rows[0].pending) === 0 ? Date.now() : undefined;
       },
+      900_000,
       100,
     );
     const { rows } = await db.pool.query<{ start: Date; changes: string; outbox: string }>(
@@ -301,14 +306,14 @@ async function backfill(
   let last: { status: string; processed: number; total: number } = { status: 'running', processed: 0, total: 0 };
   await until(
     `the backfill of ${ruleId} to complete`,
-    limitS * 1000 + 60_000,
     async () => {
       rssPeak = Math.max(rssPeak, service.rssMb());
       const r = await service.request('GET', `/journey/rules/${ruleId}/backfill`);
       if (r.status === 200) last = r.body;
-      if (last.status === 'failed') throw new Error(`backfill failed: ${JSON.stringify(r.body)}`);
+      if (last.status === 'failed') throw new GiveUp(`backfill failed: ${JSON.stringify(r.body)}`);
       return last.status === 'completed' || Date.now() - t0 > limitS * 1000 ? true : undefined;
     },
+    limitS * 1000 + 60_000,
     200,
   );
   const seconds = (Date.now() - t0) / 1000;
@@ -428,11 +433,11 @@ export async function schedulerPart(opts: { participants: number; windowS: numbe
     await sleep(Math.max(0, lastDue - Date.now()));
     await until(
       'every flip',
-      30_000,
       async () => {
         const { rows } = await db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM journey_flag_history WHERE flag = 'bench_due'`);
         return Number(rows[0].n) >= opts.participants ? true : undefined;
       },
+      30_000,
       250,
     ).catch(() => undefined);
     const { rows } = await db.pool.query<{ i: number; changed_at: Date }>(

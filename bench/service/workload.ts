@@ -44,7 +44,13 @@ export function participantEvents(rnd: Random, userId: string, now: number): Pro
     });
   }
   t = at(0.5);
-  add('kintell.rating.created', t, { ratingId: `r-${rnd.uuid()}`, sessionId, fromRole: 'participant', rating: rnd.int(3, 5), createdAt: t });
+  add('kintell.rating.created', t, {
+    ratingId: `r-${rnd.uuid()}`,
+    sessionId,
+    fromRole: 'participant',
+    rating: rnd.int(3, 5),
+    createdAt: t,
+  });
   t = at(rnd.int(1, 20));
   add('upskilling.progress.updated', t, {
     progressId: `p-${rnd.uuid()}`,
@@ -56,7 +62,13 @@ export function participantEvents(rnd: Random, userId: string, now: number): Pro
     updatedAt: t,
   });
   t = at(rnd.int(1, 20));
-  add('q2q.outcome.scored', t, { scoreId: `q-${rnd.uuid()}`, userId, dimension: 'language_comfort', score: rnd.int(0, 10) / 10, scoredAt: t });
+  add('q2q.outcome.scored', t, {
+    scoreId: `q-${rnd.uuid()}`,
+    userId,
+    dimension: 'language_comfort',
+    score: rnd.int(0, 10) / 10,
+    scoredAt: t,
+  });
   return out;
 }
 

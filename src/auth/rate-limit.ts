@@ -4,8 +4,8 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { digest, presentedKey } from './api-key.guard.js';
 
-/** Probes, scrapes and the docs are not the API. */
-const UNLIMITED = /^\/(health|metrics|docs)(\/|-json|$)/;
+/** Probes, scrapes, the docs and the console's static files are not the API. */
+const UNLIMITED = /^\/(health|metrics|docs|console)(\/|-json|$)/;
 
 /**
  * Rate limiting (express-rate-limit): one budget per API key for the whole HTTP API, JOURNEY_RATE_LIMIT

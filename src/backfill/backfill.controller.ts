@@ -1,10 +1,9 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.js';
 import { RequiredBody, RuleIdPipe } from '../common/pipes.js';
-import { CUSTOM_RULE, CUSTOM_RULE_YAML } from '../common/examples.js';
-import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
-import { parseRuleBody, YAML_TYPES } from '../rules/rule-body.js';
+import { PROBLEM_SCHEMA } from '../common/openapi.js';
+import { parseRuleBody, RuleDocumentBody } from '../rules/rule-body.js';
 import { BackfillService } from './backfill.service.js';
 import { BackfillResponse, PreviewResponse, toBackfillResponse } from './backfill.dto.js';
 import { PreviewService } from './preview.service.js';
@@ -28,14 +27,7 @@ export class BackfillController {
     description:
       'The rule alone is evaluated against each participant’s real records, flags and rule state: matching counts those whose conditions hold, wouldSet / wouldClear the flag values it would change.',
   })
-  @ApiConsumes('application/json', ...YAML_TYPES)
-  @ApiBody({
-    schema: ref('Rule'),
-    examples: {
-      json: { summary: "The seed's custom rule", value: CUSTOM_RULE },
-      yaml: { summary: 'The same in YAML', value: CUSTOM_RULE_YAML },
-    },
-  })
+  @RuleDocumentBody()
   @ApiResponse({ status: 200, type: PreviewResponse })
   @ApiResponse({ status: 400, description: 'Invalid rule: each problem with its JSON path and reason', schema: PROBLEM_SCHEMA })
   preview(@RequiredBody() body: unknown) {

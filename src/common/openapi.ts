@@ -64,6 +64,7 @@ const TAGS: [name: string, description: string][] = [
   ['simulate', 'What some events would do, played in memory through the same engine: the journey in program time, nothing written'],
   ['rules', 'The declarative rules: create, change, version, preview, backfill and explain them'],
   ['health', 'Liveness, readiness and Prometheus metrics'],
+  ['auth', 'The API key itself: its role and name'],
 ];
 
 /** The OpenAPI document: the controllers' decorators plus the contracts' schemas (rule, each event type). */

@@ -21,10 +21,30 @@ const docsHelmet = helmet({
   },
 });
 
+// The console (/console) is a single-page app of its own scripts; CodeMirror and uPlot set inline styles.
+const consoleHelmet = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'blob:'],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+});
+
+const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+
 /** Security headers (helmet) and CORS, which stays off unless JOURNEY_CORS_ORIGINS names origins. */
 export function applySecurity(app: INestApplication, config: AppConfig): void {
   app.use((req: Request, res: Response, next: NextFunction) =>
-    (req.path === '/docs' || req.path.startsWith('/docs/') ? docsHelmet : apiHelmet)(req, res, next),
+    (under(req.path, '/docs') ? docsHelmet : under(req.path, '/console') ? consoleHelmet : apiHelmet)(req, res, next),
   );
   if (config.corsOrigins) {
     app.enableCors({

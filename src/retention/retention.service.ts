@@ -1,5 +1,5 @@
 import { Clock } from '../common/clock.js';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { BackfillRepository } from '../backfill/backfill.repository.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -8,7 +8,7 @@ import { EventLogRepository } from '../eventlog/event-log.repository.js';
 import { FlagsRepository } from '../flags/flags.repository.js';
 import { MilestonesRepository } from '../milestones/milestones.repository.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
-import { Periodic } from '../scheduler/periodic.js';
+import { PeriodicService } from '../scheduler/periodic.js';
 
 const DAY = 86_400_000;
 
@@ -27,11 +27,7 @@ export type RetentionRun = {
  * instances may run it at once: a row deleted twice is simply not found the second time.
  */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(RetentionService.name);
-  private readonly loop: Periodic;
-  private closing = false;
-
+export class RetentionService extends PeriodicService {
   constructor(
     private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -43,16 +39,11 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly milestones: MilestonesRepository,
     private readonly clock: Clock,
   ) {
-    this.loop = new Periodic('retention', config.retention.intervalMs, () => this.run().then(() => undefined), this.logger);
+    super('retention', config.retention.intervalMs);
   }
 
-  onApplicationBootstrap(): void {
-    this.loop.start();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.closing = true;
-    await this.loop.stop();
+  protected tick(): Promise<number | void> {
+    return this.run().then(() => undefined);
   }
 
   /** One pass over every table, as of `now`; how many rows each lost. */

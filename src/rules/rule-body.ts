@@ -1,7 +1,24 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiConsumes } from '@nestjs/swagger';
 import { parse, YAMLParseError } from 'yaml';
 import { invalid } from '../common/errors.js';
+import { CUSTOM_RULE, CUSTOM_RULE_YAML } from '../common/examples.js';
+import { ref } from '../common/openapi.js';
 
 export const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+
+/** OpenAPI of a route that takes a whole rule document, as JSON or YAML, with the seed's custom rule as its example. */
+export const RuleDocumentBody = () =>
+  applyDecorators(
+    ApiConsumes('application/json', ...YAML_TYPES),
+    ApiBody({
+      schema: ref('Rule'),
+      examples: {
+        json: { summary: "The seed's custom rule", value: CUSTOM_RULE },
+        yaml: { summary: 'The same in YAML', value: CUSTOM_RULE_YAML },
+      },
+    }),
+  );
 
 /** A rule body arrives as parsed JSON, or as YAML text (Content-Type application/yaml). */
 export function parseRuleBody(body: unknown): unknown {

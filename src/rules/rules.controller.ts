@@ -2,21 +2,22 @@ import { Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '@nestj
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { RULE_SCHEMA } from '../contracts/rule.js';
+import { validateRule } from '../contracts/validation.js';
 import { authorOf } from '../auth/api-key.guard.js';
 import { RequireRole } from '../auth/roles.js';
 import { RequiredBody, RuleIdPipe, VersionPipe } from '../common/pipes.js';
-import { CUSTOM_RULE, CUSTOM_RULE_YAML } from '../common/examples.js';
-import { PROBLEM_SCHEMA, ref } from '../common/openapi.js';
+import { PROBLEM_SCHEMA } from '../common/openapi.js';
 import { RulesService } from './rules.service.js';
 import {
   RULE_RESPONSE_SCHEMA,
+  RULE_VALIDATION_RESPONSE_SCHEMA,
   RULE_VERSIONS_RESPONSE_SCHEMA,
   RULE_WRITE_RESPONSE_SCHEMA,
   toRuleResponse,
   toRuleWriteResponse,
   toVersionsResponse,
 } from './rules.dto.js';
-import { parseRuleBody, YAML_TYPES } from './rule-body.js';
+import { parseRuleBody, RuleDocumentBody, YAML_TYPES } from './rule-body.js';
 
 const by = authorOf;
 
@@ -50,6 +51,22 @@ export class RulesController {
     return RULE_SCHEMA;
   }
 
+  @Post('validate')
+  @RequireRole('reader')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Check a rule document without saving it (JSON or YAML body): its problems, each with its path, and its warnings',
+    description:
+      'The validator POST /journey/rules uses; nothing is stored or evaluated. Editors (the console) call it as the author types.',
+  })
+  @RuleDocumentBody()
+  @ApiResponse({ status: 200, schema: RULE_VALIDATION_RESPONSE_SCHEMA })
+  @ApiResponse({ status: 400, description: 'The body is not JSON or YAML at all', schema: PROBLEM_SCHEMA })
+  validate(@RequiredBody() body: unknown) {
+    const { ok, problems, warnings } = validateRule(parseRuleBody(body));
+    return { valid: ok, problems, warnings };
+  }
+
   @Get(':id')
   @RequireRole('reader')
   @ApiOperation({ summary: 'Get a rule by its business id (e.g. mentor_ready_001)' })
@@ -62,14 +79,7 @@ export class RulesController {
   @Post()
   @RequireRole('admin')
   @ApiOperation({ summary: 'Create a rule (JSON or YAML body)' })
-  @ApiConsumes('application/json', ...YAML_TYPES)
-  @ApiBody({
-    schema: ref('Rule'),
-    examples: {
-      json: { summary: "The seed's custom rule", value: CUSTOM_RULE },
-      yaml: { summary: 'The same in YAML', value: CUSTOM_RULE_YAML },
-    },
-  })
+  @RuleDocumentBody()
   @ApiResponse({ status: 201, schema: RULE_WRITE_RESPONSE_SCHEMA })
   @ApiResponse(INVALID)
   @ApiResponse({ status: 409, description: 'A rule with this id exists', schema: PROBLEM_SCHEMA })

@@ -16,6 +16,19 @@ export const RULE_RESPONSE_SCHEMA = {
   ],
 };
 
+const PROBLEMS = { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, reason: { type: 'string' } } } };
+
+export const RULE_VALIDATION_RESPONSE_SCHEMA = {
+  type: 'object',
+  required: ['valid', 'problems', 'warnings'],
+  properties: {
+    valid: { type: 'boolean', description: 'Whether POST /journey/rules would accept the document (an existing id aside)' },
+    problems: { ...PROBLEMS, description: 'Why it would be refused, each with its JSON path (conditions[0].entity)' },
+    warnings: { ...PROBLEMS, description: 'Accepted, but probably not meant' },
+  },
+  example: { valid: false, problems: [{ path: 'conditions[0].entity', reason: 'must be one of: kintell_sessions, …' }], warnings: [] },
+};
+
 export const RULE_WRITE_RESPONSE_SCHEMA = {
   type: 'object',
   properties: {

@@ -1,4 +1,4 @@
-import type { Logger } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { withCorrelation } from '../common/logger.js';
 
 /**
@@ -55,5 +55,36 @@ export class Periodic {
       this.logger.error(`${this.name} failed: ${(e as Error).message}`);
       return this.intervalMs;
     }
+  }
+}
+
+/**
+ * A service whose work runs periodically from start-up to shutdown (the scheduler, the reconciler,
+ * retention): `tick` every `intervalMs` (0: never), the first after `firstDelayMs`; a long run reads
+ * `closing` to stop early at shutdown, which waits for it.
+ */
+export abstract class PeriodicService implements OnApplicationBootstrap, OnModuleDestroy {
+  protected readonly logger = new Logger(this.constructor.name);
+  protected closing = false;
+  private readonly loop: Periodic;
+
+  constructor(
+    name: string,
+    intervalMs: number,
+    private readonly firstDelayMs = intervalMs,
+  ) {
+    this.loop = new Periodic(name, intervalMs, () => this.tick(), this.logger);
+  }
+
+  /** One run; it may ask for the next one sooner by returning a delay (ms). */
+  protected abstract tick(): Promise<number | void>;
+
+  onApplicationBootstrap(): void {
+    this.loop.start(this.firstDelayMs);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    await this.loop.stop();
   }
 }

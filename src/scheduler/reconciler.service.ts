@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Change, Decision } from '../engine/types.js';
@@ -6,7 +6,7 @@ import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { RulesService } from '../rules/rules.service.js';
 import { Clock } from '../common/clock.js';
 import { DueRepository, type DueRow } from '../context/due.repository.js';
-import { Periodic } from './periodic.js';
+import { PeriodicService } from './periodic.js';
 
 /** Participants per transaction of the sweep. */
 export const SWEEP_BATCH = 500;
@@ -36,11 +36,7 @@ const describe = (c: Change) =>
  * was lost somewhere, and is logged as a warning.
  */
 @Injectable()
-export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(ReconcilerService.name);
-  private readonly loop: Periodic;
-  private closing = false;
-
+export class ReconcilerService extends PeriodicService {
   constructor(
     private readonly db: DataSource,
     private readonly rules: RulesService,
@@ -49,17 +45,12 @@ export class ReconcilerService implements OnApplicationBootstrap, OnModuleDestro
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.loop = new Periodic('reconciliation', config.reconcileIntervalMs, () => this.sweep().then(() => undefined), this.logger);
-  }
-
-  onApplicationBootstrap(): void {
     // The first sweep one interval after start-up: the scheduler catches up the backlog by itself.
-    this.loop.start();
+    super('reconciliation', config.reconcileIntervalMs);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.closing = true;
-    await this.loop.stop();
+  protected tick(): Promise<number | void> {
+    return this.sweep().then(() => undefined);
   }
 
   async sweep(): Promise<SweepResult> {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DecisionWriter } from '../evaluation/decision.writer.js';
@@ -6,7 +6,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RulesService } from '../rules/rules.service.js';
 import { Clock } from '../common/clock.js';
 import { DueRepository } from '../context/due.repository.js';
-import { Periodic } from './periodic.js';
+import { PeriodicService } from './periodic.js';
 
 /** Participants claimed per transaction. */
 export const DUE_BATCH = 500;
@@ -18,10 +18,7 @@ export const DUE_BATCH = 500;
  * run at once: a claimed row is locked, and the others skip it.
  */
 @Injectable()
-export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(SchedulerService.name);
-  private readonly loop: Periodic;
-  private closing = false;
+export class SchedulerService extends PeriodicService {
   /** Since start-up: looks at the due list, batches claimed, participants evaluated, lag of the last batch. */
   readonly stats = { runs: 0, batches: 0, evaluated: 0, lastLagMs: 0 };
 
@@ -34,17 +31,12 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: MetricsService,
   ) {
-    this.loop = new Periodic('scheduler', config.schedulerIntervalMs, () => this.look(), this.logger);
-  }
-
-  onApplicationBootstrap(): void {
     // The first look is immediate: whatever fell due while the service was down is caught up at once.
-    this.loop.start(0);
+    super('scheduler', config.schedulerIntervalMs, 0);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.closing = true;
-    await this.loop.stop();
+  protected tick(): Promise<number | void> {
+    return this.look();
   }
 
   /**

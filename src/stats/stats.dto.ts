@@ -79,6 +79,7 @@ export const FLAG_STATS_EXAMPLE = {
   bucket: 'day',
   from: '2026-05-01T00:00:00.000Z',
   to: '2026-05-03T00:00:00.000Z',
+  participants: 120,
   flags: [
     {
       flag: 'mentor_ready',
@@ -160,6 +161,13 @@ export class FlagTrend {
 
 /** GET /journey/stats/flags. */
 export class FlagStatsResponse extends StatsRangeResponse {
+  @ApiProperty({
+    type: 'integer',
+    description: 'Participants known now (some event of theirs was seen): what holders are out of',
+    example: FLAG_STATS_EXAMPLE.participants,
+  })
+  participants!: number;
+
   @ApiProperty({ type: [FlagTrend] })
   flags!: FlagTrend[];
 }

@@ -15,6 +15,12 @@ export class StatsRepository {
     return new Map(rows.map((r) => [r.flag, r.n]));
   }
 
+  /** Participants known now: those of whom some event was seen. */
+  async participantsKnown(): Promise<number> {
+    const [row]: { n: number }[] = await this.db.query(`SELECT count(*)::int AS n FROM participants`);
+    return row?.n ?? 0;
+  }
+
   /** Sets minus clears per flag from `after` on. */
   async netSince(after: number): Promise<Map<string, number>> {
     const rows: { flag: string; n: number }[] = await this.db.query(

@@ -17,10 +17,11 @@ export class StatsService {
     const at = this.clock.now();
     const q = statsRange(query, at);
     const size = q.starts.length > 1 ? q.starts[1] - q.starts[0] : q.to - q.from;
-    const [now, after, buckets] = await Promise.all([
+    const [now, after, buckets, participants] = await Promise.all([
       this.stats.holdersNow(at),
       this.stats.netSince(q.to),
       this.stats.flagBuckets(q.from, q.to, size),
+      this.stats.participantsKnown(),
     ]);
     const names = new Set([...now.keys(), ...buckets.map((b) => b.flag)]);
     const byFlag = new Map<string, { sets: number[]; clears: number[] }>();
@@ -43,7 +44,7 @@ export class StatsService {
       }
       return { flag, holders, series };
     });
-    return { bucket: q.bucket, from: iso(q.from), to: iso(q.to), flags };
+    return { bucket: q.bucket, from: iso(q.from), to: iso(q.to), participants, flags };
   }
 
   async rules(query: StatsQuery): Promise<RuleStatsResponse> {

@@ -13,8 +13,13 @@ const ANA = '7d3f1c2e-0000-4000-8000-000000000001';
 const DEV = '7d3f1c2e-0000-4000-8000-000000000004';
 const example = <T>(file: string) => JSON.parse(readFileSync(join(ROOT, 'examples', file), 'utf8')) as T;
 
+interface Schema {
+  properties?: object;
+  $ref?: string;
+}
 interface OpenApi {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: { properties?: object } }> }> }>>;
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: Schema }> }> }>>;
+  components: { schemas: Record<string, Schema> };
 }
 
 describe('the typed client, against the running service', () => {
@@ -86,7 +91,10 @@ describe('the typed client, against the running service', () => {
     const documented = (method: string, path: string) => {
       const responses = doc.paths[path][method.toLowerCase()].responses;
       const ok = Object.keys(responses).find((c) => c.startsWith('2'))!;
-      return Object.keys(responses[ok].content?.['application/json']?.schema?.properties ?? {}).sort();
+      const schema = responses[ok].content?.['application/json']?.schema;
+      // A response class is a component the entry refers to.
+      const resolved = schema?.$ref ? doc.components.schemas[schema.$ref.split('/').pop()!] : schema;
+      return Object.keys(resolved?.properties ?? {}).sort();
     };
     const answers: [keyof typeof ROUTES, object][] = [
       ['getFlags', await platform.getFlags(ANA)],

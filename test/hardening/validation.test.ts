@@ -141,7 +141,7 @@ describe(`request DTOs and the global ValidationPipe (${backend})`, () => {
       ['/journey/stats/rules', 'get', '200', 'RuleStatsResponse'],
     ])
       expect([path, answer(path, method, status)]).toEqual([path, expect.stringContaining(`"#/components/schemas/${name}"`)]);
-    expect(Object.keys(doc.components.schemas.FlagStatsResponse.properties)).toEqual(['bucket', 'from', 'to', 'flags']);
+    expect(Object.keys(doc.components.schemas.FlagStatsResponse.properties)).toEqual(['bucket', 'from', 'to', 'participants', 'flags']);
     for (const name of ['FlagResponse', 'MilestoneResponse', 'Holder', 'BackfillResponse', 'FlagBucket', 'RuleBucket'])
       for (const [field, property] of Object.entries(doc.components.schemas[name].properties))
         expect([name, field, property.example !== undefined]).toEqual([name, field, true]);

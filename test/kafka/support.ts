@@ -12,8 +12,9 @@ import type { EventEnvelope, OutputEnvelope } from '../../src/contracts/events.j
 import type { KafkaReport } from '../../src/kafka/kafka.health.js';
 import type { DataSource } from 'typeorm';
 import { ev } from '../support/events.js';
+import { until } from '../support/until.js';
 
-export { TEST_KAFKA_BROKERS };
+export { TEST_KAFKA_BROKERS, until };
 export const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** The suite runs against a real broker only; without one it is skipped, saying why. */
@@ -25,24 +26,6 @@ export function describeKafka(name: string, fn: () => void): void {
 export const uniquePrefix = (name: string) => `t-${name}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`;
 
 export const OUTPUT_TYPES = ['orchestration.flag.updated', 'orchestration.milestone.reached'];
-
-/** Polls `check` until it returns a truthy value; fails with `what` (and the last value) at the deadline. */
-export async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let error: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await check();
-      if (last) return last;
-    } catch (e) {
-      error = e;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  const cause = error instanceof Error ? `; error: ${error.message}` : '';
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}${cause}`);
-}
 
 export function kafkaClient(brokers = TEST_KAFKA_BROKERS!): Kafka {
   return new Kafka({

@@ -124,6 +124,11 @@ describe(`trends (${backend})`, () => {
     }
   });
 
+  it('says how many participants are known, what holders are out of', async () => {
+    const res = await t.as('reader').get('/journey/stats/flags').expect(200);
+    expect(res.body.participants).toBe(2);
+  });
+
   it('needs a reader key', async () => {
     await t.http.get('/journey/stats/flags').expect(401);
     await t.http.get('/journey/stats/rules').expect(401);

@@ -20,7 +20,7 @@ const editor = new Ajv2020({ allErrors: true, strict: false }).compile(fileSchem
 const schemaAccepts = (doc: unknown) => editor(doc);
 
 // Generated documents are taken apart and broken freely: loosely typed on purpose.
- 
+
 type Doc = Record<string, any>;
 const json = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -308,6 +308,39 @@ describe(`semantic checks and warnings over HTTP (${backend})`, () => {
 
   it('serves the same schema at GET /journey/rules/schema', async () => {
     expect((await t.as('reader').get('/journey/rules/schema').expect(200)).body).toEqual(fileSchema);
+  });
+
+  it('checks a document without storing it at POST /journey/rules/validate (a reader may; JSON or YAML): problems and warnings', async () => {
+    const broken = await t
+      .as('reader')
+      .post('/journey/rules/validate')
+      .send(
+        rule('validate_only', { conditions: [{ type: 'exists', entity: 'credential' }], actions: [{ type: 'set_flag', flag: 'other' }] }),
+      )
+      .expect(200);
+    expect(broken.body).toEqual({
+      valid: false,
+      problems: [{ path: 'conditions[0].entity', reason: expect.stringMatching(/^must be one of: .*credentials/) }],
+      warnings: [],
+    });
+    const yaml =
+      'id: validate_only\nname: x\nflag: f\npriority: 1\nconditions:\n  - type: exists\n    entity: credentials\nactions:\n  - type: set_flag\n    flag: other\n';
+    const valid = await t.as('reader').post('/journey/rules/validate').set('Content-Type', 'application/yaml').send(yaml).expect(200);
+    expect(valid.body).toEqual({
+      valid: true,
+      problems: [],
+      warnings: [{ path: 'actions', reason: 'no action sets or clears the rule\'s own flag "f"' }],
+    });
+    // Nothing was stored; a body that is no document at all, or no key, is refused as anywhere else.
+    await t.as('reader').get('/journey/rules/validate_only').expect(404);
+    const unreadable = await t
+      .as('reader')
+      .post('/journey/rules/validate')
+      .set('Content-Type', 'application/yaml')
+      .send('a: [')
+      .expect(400);
+    expect(unreadable.body.problems).toEqual([{ path: '', reason: expect.stringContaining('at line 1') }]);
+    await t.http.post('/journey/rules/validate').send(rule('validate_only')).expect(401);
   });
 
   it('refuses a where on another entity’s field and a numeric operator on text, with path and reason', async () => {
