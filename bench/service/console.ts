@@ -4,18 +4,14 @@
  * `participants` known participants (10 flag changes each, as the stats part writes them) and `rules`
  * rules, on PostgreSQL. Baseline in the same run: GET /health/live from the same browser.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromiumMissing, launchChromium } from '../../test/support/browser.js';
 import { summarize, type Summary } from '../stats.js';
 import { ADMIN_KEY, createDatabase, startService, type Service } from './harness.js';
 import { seedFlagPopulation } from './stats.js';
 
 type Log = (line: string) => void;
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const chromiumMissing = () => (existsSync(CHROMIUM) ? null : `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+export { chromiumMissing };
 
 export interface ConsoleResult {
   participants: number;
@@ -29,7 +25,6 @@ export async function consolePart(opts: { participants: number; rules: number; l
   const { log } = opts;
   const db = await createDatabase();
   let service: Service | undefined;
-  const profile = mkdtempSync(join(tmpdir(), 'journey-bench-chromium-'));
   try {
     // No backfills: a rule created here would otherwise re-evaluate the whole population.
     service = await startService({ DATABASE_URL: db.url, JOURNEY_BACKFILL_BATCH_SIZE: '0', JOURNEY_RATE_LIMIT: '0' });
@@ -47,14 +42,9 @@ export async function consolePart(opts: { participants: number; rules: number; l
     }
     log(`console: ${opts.participants} participants, ${opts.rules} rules (and the seed's)`);
 
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-      viewport: { width: 1280, height: 1000 },
-    });
+    const browser = await launchChromium();
     try {
-      const page = browser.pages()[0] ?? (await browser.newPage());
+      const { page } = browser;
       await page.goto(`${service.base}/console/`);
       await page.getByLabel('API key').fill(ADMIN_KEY);
       await page.getByRole('button', { name: 'Sign in' }).click();
@@ -96,6 +86,5 @@ export async function consolePart(opts: { participants: number; rules: number; l
   } finally {
     await service?.stop();
     await db.drop();
-    rmSync(profile, { recursive: true, force: true });
   }
 }

@@ -8,31 +8,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumMissing, launchChromium, type Browser } from '../support/browser.js';
 import { backend, KEYS, startApp, type TestApp } from '../support/app.js';
 import { daysAgo, ev } from '../support/events.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');
 const SHOTS = join(ROOT, '.data', 'screenshots');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-const available = existsSync(CHROMIUM);
-if (!available) console.warn(`console browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+const missing = chromiumMissing();
+const available = !missing;
+if (missing) console.warn(`console browser test skipped: ${missing}`);
 
 const RULE_ID = `console_rule_${Date.now()}`;
 const ruleYaml = (entity: string, countValue: number) => `id: ${RULE_ID}
@@ -55,8 +45,7 @@ actions:
 (available ? describe : describe.skip)(`the admin console in Chromium (${backend})`, () => {
   let t: TestApp;
   let base: string;
-  let profile: string;
-  let browser: BrowserContext;
+  let browser: Browser;
   let page: Page;
   const cspViolations: string[] = [];
   const pageErrors: string[] = [];
@@ -94,14 +83,8 @@ actions:
             .expect(201),
         ),
       );
-    profile = mkdtempSync(join(tmpdir(), 'journey-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1280, height: 1000 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    browser = await launchChromium();
+    page = browser.page;
     page.on('console', (m) => {
       if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
     });
@@ -111,7 +94,6 @@ actions:
 
   afterAll(async () => {
     await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     await t?.close();
     if (Object.keys(timings).length) console.info(`console page timings with 203 rules (ms): ${JSON.stringify(timings)}`);
   });

@@ -4,33 +4,22 @@
  * Content-Security-Policy the service sends. Needs Debian's chromium at /usr/bin/chromium (.ci/run
  * installs it); leaves a screenshot at test/artifacts/swagger.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { chromiumMissing, launchChromium, type Browser } from '../support/browser.js';
 import { backend, KEYS, startApp, type TestApp } from '../support/app.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
-const available = existsSync(CHROMIUM);
-if (!available) console.warn(`Swagger UI browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+const missing = chromiumMissing();
+const available = !missing;
+if (missing) console.warn(`Swagger UI browser test skipped: ${missing}`);
 
 (available ? describe : describe.skip)(`the Swagger UI in Chromium (${backend})`, () => {
   let t: TestApp;
   let base: string;
-  let profile: string;
-  let browser: BrowserContext;
+  let browser: Browser;
   let page: Page;
   const cspViolations: string[] = [];
 
@@ -38,14 +27,8 @@ if (!available) console.warn(`Swagger UI browser test skipped: no Chromium at ${
     t = await startApp();
     await t.app.listen(0, '127.0.0.1');
     base = (await t.app.getUrl()).replace('[::1]', '127.0.0.1');
-    profile = mkdtempSync(join(tmpdir(), 'journey-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1280, height: 1000 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    browser = await launchChromium();
+    page = browser.page;
     page.on('console', (m) => {
       if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
     });
@@ -53,7 +36,6 @@ if (!available) console.warn(`Swagger UI browser test skipped: no Chromium at ${
 
   afterAll(async () => {
     await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     await t?.close();
   });
 
