@@ -2,14 +2,17 @@
  * The console's only way to the service: the public REST API, with the API key from session storage
  * (never in a URL). An error keeps what the API said: its message and each problem with its path.
  */
+import type { ConditionTrace, ExplainResponse, Flag, Milestone, Problem } from '../../src/client/index.js';
+
 const KEY = 'journey.apiKey';
 
-export type Role = 'reader' | 'service' | 'admin';
+// The answers' shapes the typed client declares (src/client), one definition for both.
+export type { Milestone, Problem };
+export type FlagValue = Flag;
+export type ExplainedCondition = ConditionTrace;
+export type Explain = ExplainResponse;
 
-export interface Problem {
-  path: string;
-  reason: string;
-}
+export type Role = 'reader' | 'service' | 'admin';
 
 export class ApiError extends Error {
   constructor(
@@ -134,41 +137,6 @@ export interface Validation {
   valid: boolean;
   problems: Problem[];
   warnings: Problem[];
-}
-export interface FlagValue {
-  flag: string;
-  value: boolean;
-  setByRule: string;
-  setAt: string;
-  expiresAt: string | null;
-}
-export interface Milestone {
-  milestone: string;
-  reachedAt: string;
-  occurredAt?: string;
-  triggeredByRule: string;
-  metadata?: Record<string, unknown>;
-}
-export interface ExplainedCondition {
-  path: string;
-  type: string;
-  entity?: string;
-  field?: string;
-  actual?: unknown;
-  expected?: unknown;
-  result: boolean;
-  needs?: string;
-  becomesTrueAt?: string;
-  note?: string;
-  conditions?: ExplainedCondition[];
-}
-export interface Explain {
-  ruleId: string;
-  asOf: string;
-  active: boolean;
-  matched: boolean;
-  conditions: ExplainedCondition[];
-  nextChangeAt: string | null;
 }
 export type TimelineEntry =
   | { kind: 'event'; at: string; id: string; type: string; data: Record<string, unknown> }
