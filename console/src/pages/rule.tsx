@@ -55,6 +55,20 @@ function Diff({ a, b, label, labels }: { a: string; b: string; label: string; la
 }
 
 /** Polls a rule's backfill until the version just written is done. */
+/** One side of the versions comparison. */
+function VersionSelect(props: { id: string; versions: { version: number }[]; value?: number; onChange: (version: number) => void }) {
+  return (
+    <select id={props.id} value={props.value ?? ''} onChange={(e) => props.onChange(Number(e.currentTarget.value))}>
+      <option value="">version…</option>
+      {props.versions.map((v) => (
+        <option key={v.version} value={v.version}>
+          v{v.version}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 function BackfillBar({ ruleId, version }: { ruleId: string; version: number }) {
   const [b, setB] = useState<Backfill | null>(null);
   const [error, setError] = useState<unknown>();
@@ -347,31 +361,19 @@ export function RulePage({ id, admin }: { id: string | null; admin: boolean }) {
           {vs.length > 1 && (
             <form class="row" onSubmit={(e) => e.preventDefault()}>
               <label for="cmp-a">Compare</label>
-              <select
+              <VersionSelect
                 id="cmp-a"
-                value={compare?.[0] ?? ''}
-                onChange={(e) => setCompare([Number(e.currentTarget.value), compare?.[1] ?? vs.at(-1)!.version])}
-              >
-                <option value="">version…</option>
-                {vs.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    v{v.version}
-                  </option>
-                ))}
-              </select>
+                versions={vs}
+                value={compare?.[0]}
+                onChange={(v) => setCompare([v, compare?.[1] ?? vs.at(-1)!.version])}
+              />
               <label for="cmp-b">with</label>
-              <select
+              <VersionSelect
                 id="cmp-b"
-                value={compare?.[1] ?? ''}
-                onChange={(e) => setCompare([compare?.[0] ?? vs[0].version, Number(e.currentTarget.value)])}
-              >
-                <option value="">version…</option>
-                {vs.map((v) => (
-                  <option key={v.version} value={v.version}>
-                    v{v.version}
-                  </option>
-                ))}
-              </select>
+                versions={vs}
+                value={compare?.[1]}
+                onChange={(v) => setCompare([compare?.[0] ?? vs[0].version, v])}
+              />
             </form>
           )}
           {compare && (
