@@ -2,8 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Params } from './request-logger.js';
-import type { DestinationStream } from 'pino';
-import type { Options } from 'pino-http';
+import type { DestinationStream, LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/config.js';
 
 const correlation = new AsyncLocalStorage<{ correlationId: string }>();
@@ -25,18 +24,12 @@ export function correlationId(): string | undefined {
 
 /** pino: JSON lines (pretty only on a terminal), a request or correlation id on every line, secrets redacted. `destination`: instead of stdout. */
 export function loggerOptions(config: AppConfig, destination?: DestinationStream): Params {
-  const options: Options = {
+  const options: LoggerOptions = {
     level: config.logLevel,
     mixin: () => correlation.getStore() ?? {},
     ...(!destination && process.stdout.isTTY && prettyInstalled()
       ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
       : {}),
-    genReqId: (req, res) => {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && given.length <= 100 ? given : randomUUID();
-      res.setHeader('x-request-id', id);
-      return id;
-    },
     redact: {
       paths: [
         'req.headers.authorization',
@@ -49,11 +42,8 @@ export function loggerOptions(config: AppConfig, destination?: DestinationStream
       ],
       censor: '[redacted]',
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    // Probes and scrapes every few seconds would drown the log.
-    autoLogging: { ignore: (req) => /^\/(health(\/live|\/ready)?|metrics)(\?|$)/.test(req.url ?? '') },
   };
-  return { pinoHttp: destination ? [options, destination] : options };
+  return { options, destination };
 }
 
 /** pino-pretty is a development dependency: a production install on a terminal still logs JSON. */

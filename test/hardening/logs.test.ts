@@ -100,7 +100,7 @@ describe('logs', () => {
       process.stdout.isTTY = false;
       expect(JSON.stringify(loggerOptions(config))).not.toContain('pino-pretty');
       process.stdout.isTTY = true;
-      expect(loggerOptions(config)).toMatchObject({ pinoHttp: { transport: { target: 'pino-pretty' } } });
+      expect(loggerOptions(config)).toMatchObject({ options: { transport: { target: 'pino-pretty' } } });
     } finally {
       process.stdout.isTTY = tty;
     }
