@@ -3,7 +3,7 @@ import { createKeyv } from '@keyv/redis';
 import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import type { DestinationStream } from 'pino';
-import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { ApiKeyGuard, ApiKeys } from './auth/api-key.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { RateLimitMiddleware } from './auth/rate-limit.js';
 import { BackfillModule } from './backfill/backfill.module.js';
@@ -77,6 +77,7 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: GlobalExceptionFilter },
         // Every DTO-typed query, path and body: unknown fields refused, values typed, every problem in one 400.
         { provide: APP_PIPE, useClass: RequestValidationPipe },
+        ApiKeys,
         RateLimitMiddleware,
       ],
     };

@@ -8,20 +8,61 @@ import { PUBLIC_KEY, RANK, ROLE_KEY } from './roles.js';
 
 export const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** A configured key, as a request presenting it is known by. */
+export interface KnownKey {
+  role: Role;
+  name: string;
+  /** The key's digest (hex): what the rate limiter counts it by. */
+  id: string;
+}
+
+const IDENTIFIED = Symbol('api key');
+
 /**
- * API keys by role (JOURNEY_API_KEYS): `Authorization: Bearer KEY` (the scheme in any case) or `X-API-Key: KEY`.
- * Keys are compared in constant time and never logged.
+ * The configured API keys (JOURNEY_API_KEYS): `Authorization: Bearer KEY` (the scheme in any case) or
+ * `X-API-Key: KEY`. Keys are compared in constant time and never logged; a request's key is looked up
+ * once, for the rate limiter and the guard alike.
  */
 @Injectable()
-export class ApiKeyGuard implements CanActivate {
-  private readonly keys: { digest: Buffer; role: Role; name: string }[];
+export class ApiKeys {
+  private readonly keys: (KnownKey & { digest: Buffer })[];
 
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.keys = config.apiKeys.map((k) => {
+      const d = digest(k.key);
+      return { digest: d, id: d.toString('hex'), role: k.role, name: k.name };
+    });
+  }
+
+  /** No keys configured: the API is open. */
+  get open(): boolean {
+    return this.keys.length === 0;
+  }
+
+  /** The configured key the request presents, if any. */
+  of(req: Request & { [IDENTIFIED]?: KnownKey | null }): KnownKey | undefined {
+    if (req[IDENTIFIED] === undefined) req[IDENTIFIED] = this.lookup(presentedKey(req)) ?? null;
+    return req[IDENTIFIED] ?? undefined;
+  }
+
+  private lookup(key: string | undefined): KnownKey | undefined {
+    if (!key) return undefined;
+    const d = digest(key);
+    let found: KnownKey | undefined;
+    // Compare against every key so timing does not reveal which one matched.
+    for (const k of this.keys) if (timingSafeEqual(k.digest, d) && !found) found = { role: k.role, name: k.name, id: k.id };
+    return found;
+  }
+}
+
+/** Every HTTP route needs a key of its role (admin unless the route says otherwise), except public ones. */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly keys: ApiKeys,
   ) {
-    this.keys = config.apiKeys.map((k) => ({ digest: digest(k.key), role: k.role, name: k.name }));
-    if (this.keys.length === 0) {
+    if (keys.open) {
       new Logger('Auth').warn(
         'JOURNEY_API_KEYS is not set: the API is OPEN to anyone who can reach it. Set keys before exposing this service.',
       );
@@ -33,25 +74,16 @@ export class ApiKeyGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    if (this.keys.length === 0) return true;
+    if (this.keys.open) return true;
     const needed = this.reflector.getAllAndOverride<Role>(ROLE_KEY, targets) ?? 'admin';
     const req = context.switchToHttp().getRequest<Request & { role?: Role; keyName?: string }>();
-    const found = this.keyOf(presentedKey(req));
+    const found = this.keys.of(req);
     if (!found) throw new DomainError('unauthorized', 'a valid API key is required (Authorization: Bearer KEY or X-API-Key)');
     const { role, name } = found;
     if (RANK[role] < RANK[needed]) throw new DomainError('forbidden', `this route needs the ${needed} role; the key has ${role}`);
     req.role = role;
     req.keyName = name;
     return true;
-  }
-
-  private keyOf(key: string | undefined): { role: Role; name: string } | undefined {
-    if (!key) return undefined;
-    const d = digest(key);
-    let found: { role: Role; name: string } | undefined;
-    // Compare against every key so timing does not reveal which one matched.
-    for (const k of this.keys) if (timingSafeEqual(k.digest, d) && !found) found = k;
-    return found && { role: found.role, name: found.name };
   }
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { digest, presentedKey } from './api-key.guard.js';
+import { ApiKeys } from './api-key.guard.js';
 
 /** Probes, scrapes, the docs and the console's static files are not the API. */
 const UNLIMITED = /^\/(health|metrics|docs|console)(\/|-json|$)/;
@@ -17,10 +17,9 @@ const UNLIMITED = /^\/(health|metrics|docs|console)(\/|-json|$)/;
 export class RateLimitMiddleware implements NestMiddleware {
   private readonly limiter: RequestHandler | undefined;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, keys: ApiKeys) {
     const { limit, ttlMs } = config.rateLimit;
     if (limit === 0) return;
-    const known = new Set(config.apiKeys.map((k) => digest(k.key).toString('hex')));
     const message = `too many requests: at most ${limit} per ${ttlMs / 1000} s for one API key; retry after the Retry-After seconds`;
     this.limiter = rateLimit({
       windowMs: ttlMs,
@@ -29,9 +28,8 @@ export class RateLimitMiddleware implements NestMiddleware {
       legacyHeaders: false,
       skip: (req) => UNLIMITED.test(req.originalUrl),
       keyGenerator: (req) => {
-        const key = presentedKey(req);
-        const id = key ? digest(key).toString('hex') : undefined;
-        return id && known.has(id) ? `key:${id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+        const known = keys.of(req);
+        return known ? `key:${known.id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
       },
       handler: (_req, res) => {
         res.status(429).json({ statusCode: 429, error: 'Too Many Requests', message });
