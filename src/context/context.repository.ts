@@ -1,3 +1,4 @@
+import type { Writer } from '../database/write-batch.js';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EntityName } from '../contracts/entities.js';
@@ -199,7 +200,7 @@ export class ContextRepository {
    * events when they happened (`seen`: the earliest and latest; the stored bounds only widen).
    */
   async saveStates(
-    tx: EntityManager,
+    tx: Writer,
     rows: {
       userId: string;
       matchedRules: string[];

@@ -11,6 +11,7 @@ import { milestoneKey, MilestonesRepository } from '../milestones/milestones.rep
 import { outputEnvelope } from '../outbox/envelope.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
 import { recordRuleRollup } from '../stats/rollup.js';
+import { WriteBatch } from '../database/write-batch.js';
 
 export interface EvaluateOptions {
   now: number;
@@ -62,12 +63,7 @@ export class DecisionWriter {
       decisions.push(decision);
     }
     if (!opts.dryRun) {
-      await this.write(tx, decisions, participants, opts);
-      await recordRuleRollup(
-        tx,
-        fired.map((ruleId) => ({ ruleId, version: ruleSet.byId.get(ruleId)?.version ?? 0 })),
-        opts.now,
-      );
+      await this.write(tx, decisions, participants, fired, opts);
       // Counted once written; a transaction the caller rolls back and retries counts again.
       const seconds = (performance.now() - started) / 1000;
       this.metrics.evaluated(
@@ -84,6 +80,7 @@ export class DecisionWriter {
     tx: EntityManager,
     decisions: Decision[],
     participants: ReadonlyMap<string, LoadedParticipant>,
+    fired: string[],
     opts: EvaluateOptions,
   ): Promise<void> {
     const flagWrites: FlagWrite[] = [];
@@ -128,20 +125,34 @@ export class DecisionWriter {
         states.push({ userId: d.userId, matchedRules, nextDueAt: d.nextDueAt, evaluatedAt: now, seen: seenOf(d.userId, opts) });
       }
     }
-    await this.context.saveStates(tx, states);
-    await this.flags.applyChanges(tx, flagWrites);
-    await this.flags.reassign(tx, owners);
-    const recorded = await this.milestones.insertMany(tx, milestones);
+    // One statement for the writes that read nothing back, each to its own table (WriteBatch); a
+    // reassignment (journey_flags again) and the milestones (whose result decides what is announced)
+    // go on their own, when there are any.
+    const batch = new WriteBatch(tx);
+    await this.context.saveStates(batch, states);
+    await this.flags.applyChanges(batch, flagWrites);
+    await recordRuleRollup(
+      batch,
+      fired.map((ruleId) => ({ ruleId, version: ruleSet.byId.get(ruleId)?.version ?? 0 })),
+      now,
+    );
+    let recorded = new Set<string>();
+    if (owners.length > 0 || milestones.length > 0) {
+      await batch.flush();
+      await this.flags.reassign(tx, owners);
+      recorded = await this.milestones.insertMany(tx, milestones);
+    }
     // A milestone recorded meanwhile (by hand, or by another instance) is announced by whoever recorded it.
     const announced = envelopes.map((e, i) => ({ e, at: outputTimes[i] }));
     const kept = announced.filter(
       ({ e }) => e.type !== MILESTONE_EVENT || recorded.has(milestoneKey(e.data.userId, String(e.data.milestone))),
     );
     await this.outbox.append(
-      tx,
+      batch,
       kept.map((k) => k.e),
       kept.map((k) => k.at),
     );
+    await batch.flush();
   }
 }
 

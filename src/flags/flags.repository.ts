@@ -6,6 +6,7 @@ import type { FlagState } from '../engine/types.js';
 import { FlagEntity, FlagHistoryEntity } from './flag.entity.js';
 import { deleteBatch } from '../database/batched-delete.js';
 import { recordFlagRollup } from '../stats/rollup.js';
+import type { Writer } from '../database/write-batch.js';
 
 export interface FlagRow {
   flag: string;
@@ -99,7 +100,7 @@ export class FlagsRepository {
   }
 
   /** Writes flag changes and their history rows (one row per change, only for changes). */
-  async applyChanges(tx: EntityManager, changes: FlagWrite[]): Promise<void> {
+  async applyChanges(tx: Writer, changes: FlagWrite[]): Promise<void> {
     if (changes.length === 0) return;
     // The last change per (user, flag) is the current value.
     const latest = new Map<string, FlagWrite>();
@@ -123,7 +124,7 @@ export class FlagsRepository {
   }
 
   /** History rows alone: a change whose flag row is written otherwise (or removed, a manual flag handed back). */
-  async insertHistory(tx: EntityManager, changes: FlagWrite[]): Promise<void> {
+  async insertHistory(tx: Writer, changes: FlagWrite[]): Promise<void> {
     if (changes.length === 0) return;
     await tx.query(
       `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation,

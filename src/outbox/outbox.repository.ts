@@ -1,3 +1,4 @@
+import type { Writer } from '../database/write-batch.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { OutputEnvelope } from '../contracts/events.js';
@@ -19,7 +20,7 @@ export class OutboxRepository {
   constructor(private readonly db: DataSource) {}
 
   /** `occurredAt[i]`: program time of what caused envelope i (default: its timestamp, the decision time). */
-  async append(tx: EntityManager, envelopes: OutputEnvelope[], occurredAt: readonly number[] = []): Promise<void> {
+  async append(tx: Writer, envelopes: OutputEnvelope[], occurredAt: readonly number[] = []): Promise<void> {
     if (envelopes.length === 0) return;
     await tx.query(
       `INSERT INTO journey_outbox (event_id, type, user_id, envelope, occurred_at)

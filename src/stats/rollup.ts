@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Writer } from '../database/write-batch.js';
 
 const HOUR = 3_600_000;
 const hourOf = (t: number) => new Date(Math.floor(t / HOUR) * HOUR).toISOString();
@@ -9,7 +9,7 @@ const hourOf = (t: number) => new Date(Math.floor(t / HOUR) * HOUR).toISOString(
  * transactions touching the same hours lock them in the same order.
  */
 export async function recordFlagRollup(
-  tx: EntityManager,
+  tx: Writer,
   changes: readonly { flag: string; value: boolean; previousValue: boolean | null; at: number }[],
 ): Promise<void> {
   const sums = new Map<string, { flag: string; hour: string; sets: number; clears: number }>();
@@ -36,7 +36,7 @@ export async function recordFlagRollup(
 
 /** One rise of a rule (its actions ran) per entry, at decision time `at`. */
 export async function recordRuleRollup(
-  tx: EntityManager,
+  tx: Writer,
   rises: readonly { ruleId: string; version: number }[],
   at: number,
 ): Promise<void> {
