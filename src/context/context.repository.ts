@@ -168,7 +168,7 @@ export class ContextRepository {
     }));
   }
 
-  async upsertRecords(tx: EntityManager, rows: RecordRow[]): Promise<void> {
+  async upsertRecords(tx: Writer, rows: RecordRow[]): Promise<void> {
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO participant_records (user_id, entity, record_key, fields, occurred_at)

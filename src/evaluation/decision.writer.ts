@@ -27,6 +27,8 @@ export interface EvaluateOptions {
   dryRun?: boolean;
   /** The participants' contexts and state when the caller has already read them (ingest). */
   loaded?: ReadonlyMap<string, LoadedParticipant>;
+  /** Writes the caller queued to go in the same statement as the decisions' (ingest: the merged records). */
+  batch?: WriteBatch;
 }
 
 /**
@@ -128,7 +130,7 @@ export class DecisionWriter {
     // One statement for the writes that read nothing back, each to its own table (WriteBatch); a
     // reassignment (journey_flags again) and the milestones (whose result decides what is announced)
     // go on their own, when there are any.
-    const batch = new WriteBatch(tx);
+    const batch = opts.batch ?? new WriteBatch(tx);
     await this.context.saveStates(batch, states);
     await this.flags.applyChanges(batch, flagWrites);
     await recordRuleRollup(

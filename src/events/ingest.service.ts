@@ -11,6 +11,7 @@ import { RulesService } from '../rules/rules.service.js';
 import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { Clock } from '../common/clock.js';
 import { withRetry } from '../database/retry.js';
+import { WriteBatch, type Writer } from '../database/write-batch.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { EventLogRepository } from '../eventlog/event-log.repository.js';
 import { HTTP_SOURCE, type EventSource } from '../eventlog/event-source.js';
@@ -93,10 +94,13 @@ export class IngestService {
     // Lock the participants, then read each one's records once: the merge and the evaluation share them.
     const stored = await this.context.touchParticipants(tx, seen);
     const userIds = [...seen.keys()].sort();
-    const records = await this.applyRecords(tx, applied, await this.context.loadRecords(tx, userIds));
+    // The merged records are written in the same statement as the decisions.
+    const batch = new WriteBatch(tx);
+    const records = await this.applyRecords(batch, applied, await this.context.loadRecords(tx, userIds));
     const loaded = participantsOf(userIds, stored, records.values());
 
-    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causedBy, ruleSet, loaded });
+    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causedBy, ruleSet, loaded, batch });
+    await batch.flush();
     return {
       accepted: incoming.length,
       duplicates: duplicates.length,
@@ -126,7 +130,7 @@ export class IngestService {
   }
 
   /** Merges the events into the participants' records and writes those that changed; returns every record, merged. */
-  private async applyRecords(tx: EntityManager, applied: Resolved[], stored: RecordRow[]): Promise<Map<string, RecordRow>> {
+  private async applyRecords(tx: Writer, applied: Resolved[], stored: RecordRow[]): Promise<Map<string, RecordRow>> {
     const key = (r: { userId: string; entity: string; key: string }) => `${r.userId}\u0000${refKey(r.entity, r.key)}`;
     const records = new Map(stored.map((r) => [key(r), r]));
     const touched = new Map<string, RecordRow>();
