@@ -1,4 +1,3 @@
-import type { Writer } from '../database/write-batch.js';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EntityName } from '../contracts/entities.js';
@@ -8,6 +7,7 @@ import type { EntityRecord, ParticipantContext } from '../engine/types.js';
 import { ParticipantEntity, type ParticipantRecordEntity } from './participant.entity.js';
 import type { StoredRecord } from './projection.js';
 import { deleteBatch } from '../database/batched-delete.js';
+import type { Writer } from '../database/write-batch.js';
 
 export interface RecordRef {
   entity: EntityName;

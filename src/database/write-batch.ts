@@ -7,14 +7,15 @@ export interface Writer {
 
 /**
  * Writes of one transaction sent as one statement: each becomes a data-modifying CTE of
- * `WITH w0 AS (…), w1 AS (…) SELECT 1`, its parameters renumbered, so the decision writer's six
- * writes (participants, flags, history, outbox and two rollups) cost one round trip instead of six.
- * On a small ingest (one event per HTTP request) round trips, not rows, were most of the cost:
- * issue 15.
+ * `WITH w0 AS (…), w1 AS (…) SELECT 1`, its parameters renumbered. An ingest's nine writes (event
+ * log, records, participants, flags, history, outbox, two rollups) cost one round trip instead of
+ * nine: on a small ingest (one event per HTTP request) round trips, not rows, were most of the cost
+ * (issue 15).
  *
- * Only for writes whose result nobody reads, each to its own table: PostgreSQL runs a statement's
- * CTEs on one snapshot, so one cannot see, nor safely modify again, another's rows. Every parameter
- * is cast in the statement's text (`$1::uuid[]`), as PostgreSQL cannot infer types across CTEs.
+ * Only for writes whose result nobody reads in the transaction, none touching a row another writes:
+ * PostgreSQL runs a statement's CTEs on one snapshot, so one cannot see another's rows, nor safely
+ * modify them again. Every parameter is cast in the statement's text (`$1::uuid[]`), as PostgreSQL
+ * cannot infer types across CTEs, and a write is a single statement (no WITH of its own).
  */
 export class WriteBatch implements Writer {
   private readonly parts: { sql: string; params: unknown[] }[] = [];

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { EventEnvelope } from '../contracts/events.js';
 import { deleteBatch } from '../database/batched-delete.js';
 import type { EventSource } from './event-source.js';
+import type { Writer } from '../database/write-batch.js';
 
 export interface LoggedEvent {
   event: EventEnvelope;
@@ -17,18 +18,21 @@ export class EventLogRepository {
   constructor(private readonly db: DataSource) {}
 
   /**
-   * Logs newly accepted events (ids already logged are left as they are) and, in the same round trip,
-   * gives earlier pending events whose match or session arrived (`assign`) their participant.
+   * Logs newly accepted events (ids already logged are left as they are) and gives earlier pending
+   * events whose match or session arrived (`assign`) their participant. Two independent writes (the
+   * rows assigned are never among those inserted: those were pending before), so they may share a
+   * WriteBatch's statement (ingest's).
    */
-  async append(tx: EntityManager, rows: LoggedEvent[], assign: { eventId: string; userId: string }[] = []): Promise<void> {
-    if (rows.length === 0 && assign.length === 0) return;
+  async append(tx: Writer, rows: LoggedEvent[], assign: { eventId: string; userId: string }[] = []): Promise<void> {
     const kafka = (r: LoggedEvent) => (r.source.kind === 'kafka' ? r.source : undefined);
-    // Two independent writes: the rows assigned are never among those inserted (those were pending before).
+    if (assign.length > 0)
+      await tx.query(
+        `UPDATE journey_event_log l SET user_id = x.u FROM unnest($1::uuid[], $2::uuid[]) AS x(e, u) WHERE l.event_id = x.e`,
+        [assign.map((r) => r.eventId), assign.map((r) => r.userId)],
+      );
+    if (rows.length === 0) return;
     await tx.query(
-      `WITH assigned AS (
-         UPDATE journey_event_log l SET user_id = x.u FROM unnest($10::uuid[], $11::uuid[]) AS x(e, u) WHERE l.event_id = x.e
-       )
-       INSERT INTO journey_event_log (event_id, user_id, type, occurred_at, source, kafka_topic, kafka_partition, kafka_offset, data)
+      `INSERT INTO journey_event_log (event_id, user_id, type, occurred_at, source, kafka_topic, kafka_partition, kafka_offset, data)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::jsonb[])
        ON CONFLICT (event_id) DO NOTHING`,
       [
@@ -41,8 +45,6 @@ export class EventLogRepository {
         rows.map((r) => kafka(r)?.partition ?? null),
         rows.map((r) => kafka(r)?.offset ?? null),
         rows.map((r) => JSON.stringify(r.event.data)),
-        assign.map((r) => r.eventId),
-        assign.map((r) => r.userId),
       ],
     );
   }

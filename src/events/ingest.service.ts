@@ -81,7 +81,9 @@ export class IngestService {
     const duplicates = events.filter((e) => !kept.has(e));
 
     const { resolved: applied, pending } = await this.owners.resolve(tx, incoming);
-    await this.logEvents(tx, incoming, applied, sources);
+    // The event log and the merged records are written in the same statement as the decisions.
+    const batch = new WriteBatch(tx);
+    await this.logEvents(batch, incoming, applied, sources);
 
     const seen = new Map<string, { first: number; last: number }>();
     const causedBy = new Map<string, EventEnvelope[]>();
@@ -94,8 +96,6 @@ export class IngestService {
     // Lock the participants, then read each one's records once: the merge and the evaluation share them.
     const stored = await this.context.touchParticipants(tx, seen);
     const userIds = [...seen.keys()].sort();
-    // The merged records are written in the same statement as the decisions.
-    const batch = new WriteBatch(tx);
     const records = await this.applyRecords(batch, applied, await this.context.loadRecords(tx, userIds));
     const loaded = participantsOf(userIds, stored, records.values());
 
@@ -115,7 +115,7 @@ export class IngestService {
    * released by this batch join their participant's log now.
    */
   private async logEvents(
-    tx: EntityManager,
+    tx: Writer,
     incoming: EventEnvelope[],
     applied: Resolved[],
     sources: ReadonlyMap<string, EventSource> | undefined,

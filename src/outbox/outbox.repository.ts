@@ -1,10 +1,10 @@
-import type { Writer } from '../database/write-batch.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { OutputEnvelope } from '../contracts/events.js';
 import { deleteBatch } from '../database/batched-delete.js';
 import type { RowOf } from '../database/row.js';
 import type { OutboxEntity } from './outbox.entity.js';
+import type { Writer } from '../database/write-batch.js';
 
 export interface OutboxRow {
   id: string;
