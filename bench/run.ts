@@ -351,7 +351,9 @@ if (http) {
       `http ${name}: single-event requests/s, ${http.clients} clients (group commit / one transaction each)`,
       `${fmt(on.requests_per_sec)} / ${off ? fmt(off.requests_per_sec) : 'not measured (--quick)'}`,
       `${off ? `×${fmt(http[name].ratio_vs_baseline)}; ` : ''}p99 at saturation ${fmt(on.saturated_ms.p99)}${off ? ` / ${fmt(off.saturated_ms.p99)}` : ''} ms; ` +
-        `service CPU per request ${fmt(on.service_cpu_ms_per_request)}${off ? ` / ${fmt(off.service_cpu_ms_per_request)}` : ''} ms`,
+        `service CPU per request ${fmt(on.service_cpu_ms_per_request)}${off ? ` / ${fmt(off.service_cpu_ms_per_request)}` : ''} ms` +
+        (on.postgres_cpu_ms_per_request === null ? '' : `; PostgreSQL ${fmt(on.postgres_cpu_ms_per_request)} ms`) +
+        `; bench client ${fmt(on.client_cpu_ms_per_request)} ms (group commit)`,
     );
     add(
       `http ${name}: at ${HTTP_RATE} requests/s for ${on.paced_seconds} s, p50 / p99 ms (group commit / one transaction each)`,

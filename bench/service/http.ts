@@ -15,7 +15,7 @@
  * Every answer must be a 200 counting the event accepted, and every event's flag must be there at the end.
  */
 import { Agent, request } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Random } from '../random.js';
@@ -44,6 +44,9 @@ export interface HttpMode {
   requests_per_sec: number;
   /** CPU time of the service per request answered at saturation: what bounds it on a machine of its own. */
   service_cpu_ms_per_request: number;
+  /** The same for PostgreSQL's processes (null embedded) and for this bench's client: the machine's whole bill. */
+  postgres_cpu_ms_per_request: number | null;
+  client_cpu_ms_per_request: number;
   /** Answer times at saturation (the throughput run). */
   saturated_ms: Summary;
   /** Answer times of the paced run; null when the throughput is below the rate (see above). */
@@ -122,15 +125,38 @@ function client(service: Service, rnd: Random) {
 }
 
 /** `clients` closed loops for `warmupS` + `seconds`; requests answered within the measured seconds. */
-async function saturate(c: ReturnType<typeof client>, clients: number, warmupS: number, seconds: number, cpuMs: () => number) {
+/** CPU time (ms) used so far by the service, by PostgreSQL's processes (every backend of the local server) and by this process. */
+function cpuNow(service: Service, postgres: boolean): Cpu {
+  const used = process.cpuUsage();
+  return { service: service.cpuMs(), postgres: postgres ? postgresCpuMs() : 0, client: (used.user + used.system) / 1000 };
+}
+type Cpu = { service: number; postgres: number; client: number };
+
+/** User + system ms of every process named postgres (/proc/<pid>/stat, clock ticks of 10 ms); one that ended meanwhile is not counted. */
+function postgresCpuMs(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks * 10;
+}
+
+async function saturate(c: ReturnType<typeof client>, clients: number, warmupS: number, seconds: number, cpuNow: () => Cpu) {
   const start = performance.now() + warmupS * 1000;
   const end = start + seconds * 1000;
   const times: number[] = [];
   let answered = 0;
-  const cpu = { start: 0, end: 0 };
+  const cpu: { start?: Cpu; end?: Cpu } = {};
   const timers = [
-    setTimeout(() => (cpu.start = cpuMs()), warmupS * 1000),
-    setTimeout(() => (cpu.end = cpuMs()), (warmupS + seconds) * 1000),
+    setTimeout(() => (cpu.start = cpuNow()), warmupS * 1000),
+    setTimeout(() => (cpu.end = cpuNow()), (warmupS + seconds) * 1000),
   ];
   await Promise.all(
     Array.from({ length: clients }, async () => {
@@ -145,7 +171,12 @@ async function saturate(c: ReturnType<typeof client>, clients: number, warmupS: 
     }),
   );
   timers.forEach(clearTimeout);
-  return { perSec: answered / seconds, ms: summarize(times), cpuMsPerRequest: (cpu.end - cpu.start) / answered };
+  const per = (k: keyof Cpu) => (cpu.end![k] - cpu.start![k]) / answered;
+  return {
+    perSec: answered / seconds,
+    ms: summarize(times),
+    cpuMsPerRequest: { service: per('service'), postgres: per('postgres'), client: per('client') },
+  };
 }
 
 /** `rate` requests/s for `seconds`, on a fixed schedule. */
@@ -165,17 +196,26 @@ async function paced(c: ReturnType<typeof client>, rate: number, seconds: number
   return summarize(await Promise.all(inflight));
 }
 
-async function measure(service: Service, opts: HttpOpts, rate: number, pacedAlways: boolean, check: (users: string[]) => Promise<void>) {
+async function measure(
+  service: Service,
+  opts: HttpOpts,
+  onPostgres: boolean,
+  pacedAlways: boolean,
+  check: (users: string[]) => Promise<void>,
+) {
+  const rate = opts.rate;
   const c = client(service, new Random(15));
   try {
-    const s = await saturate(c, opts.clients, opts.warmupS, opts.seconds, () => service.cpuMs());
+    const s = await saturate(c, opts.clients, opts.warmupS, opts.seconds, () => cpuNow(service, onPostgres));
     await sleep(200);
     const p = pacedAlways || s.perSec >= rate ? await paced(c, rate, opts.pacedS) : null;
     c.check();
     await check(c.users);
     return {
       requests_per_sec: s.perSec,
-      service_cpu_ms_per_request: s.cpuMsPerRequest,
+      service_cpu_ms_per_request: s.cpuMsPerRequest.service,
+      postgres_cpu_ms_per_request: onPostgres ? s.cpuMsPerRequest.postgres : null,
+      client_cpu_ms_per_request: s.cpuMsPerRequest.client,
       saturated_ms: s.ms,
       paced_ms: p,
       paced_rate: rate,
@@ -209,11 +249,13 @@ async function backend(name: 'pg' | 'embedded', opts: HttpOpts): Promise<HttpBac
         JOURNEY_INGEST_GROUP_COMMIT: mode === 'group_commit' ? 'true' : 'false',
       });
       // Group commit always (the key), the baseline only within its throughput (see above).
-      const m = await measure(service, opts, opts.rate, mode === 'group_commit', (users) => flagsHeld(service!, users));
+      const m = await measure(service, opts, name === 'pg', mode === 'group_commit', (users) => flagsHeld(service!, users));
       modes[mode] = m;
       opts.log(
         `http ${name}, group commit ${mode === 'group_commit' ? 'on' : 'off'}: ${Math.round(m.requests_per_sec)} requests/s with ${opts.clients} clients, ` +
-          `service CPU ${m.service_cpu_ms_per_request.toFixed(2)} ms per request ` +
+          `CPU per request: service ${m.service_cpu_ms_per_request.toFixed(2)} ms` +
+          (m.postgres_cpu_ms_per_request === null ? '' : `, PostgreSQL ${m.postgres_cpu_ms_per_request.toFixed(2)} ms`) +
+          `, bench client ${m.client_cpu_ms_per_request.toFixed(2)} ms ` +
           `(p50 ${m.saturated_ms.p50.toFixed(1)} ms, p99 ${m.saturated_ms.p99.toFixed(1)} ms); ` +
           (m.paced_ms
             ? `at ${opts.rate}/s for ${opts.pacedS} s: p50 ${m.paced_ms.p50.toFixed(1)} ms, p99 ${m.paced_ms.p99.toFixed(1)} ms`

@@ -26,10 +26,10 @@ export class EventLogRepository {
   async append(tx: Writer, rows: LoggedEvent[], assign: { eventId: string; userId: string }[] = []): Promise<void> {
     const kafka = (r: LoggedEvent) => (r.source.kind === 'kafka' ? r.source : undefined);
     if (assign.length > 0)
-      await tx.query(
-        `UPDATE journey_event_log l SET user_id = x.u FROM unnest($1::uuid[], $2::uuid[]) AS x(e, u) WHERE l.event_id = x.e`,
-        [assign.map((r) => r.eventId), assign.map((r) => r.userId)],
-      );
+      await tx.query(`UPDATE journey_event_log l SET user_id = x.u FROM unnest($1::uuid[], $2::uuid[]) AS x(e, u) WHERE l.event_id = x.e`, [
+        assign.map((r) => r.eventId),
+        assign.map((r) => r.userId),
+      ]);
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO journey_event_log (event_id, user_id, type, occurred_at, source, kafka_topic, kafka_partition, kafka_offset, data)

@@ -35,11 +35,7 @@ export async function recordFlagRollup(
 }
 
 /** One rise of a rule (its actions ran) per entry, at decision time `at`. */
-export async function recordRuleRollup(
-  tx: Writer,
-  rises: readonly { ruleId: string; version: number }[],
-  at: number,
-): Promise<void> {
+export async function recordRuleRollup(tx: Writer, rises: readonly { ruleId: string; version: number }[], at: number): Promise<void> {
   if (rises.length === 0) return;
   const sums = new Map<string, { ruleId: string; version: number; fired: number }>();
   for (const r of rises) {
