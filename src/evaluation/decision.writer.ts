@@ -127,9 +127,9 @@ export class DecisionWriter {
         states.push({ userId: d.userId, matchedRules, nextDueAt: d.nextDueAt, evaluatedAt: now, seen: seenOf(d.userId, opts) });
       }
     }
-    // One statement for the writes that read nothing back, each to its own table (WriteBatch); a
-    // reassignment (journey_flags again) and the milestones (whose result decides what is announced)
-    // go on their own, when there are any.
+    // One statement for the writes that read nothing back, with what the caller queued (WriteBatch);
+    // a reassignment (journey_flags again) and the milestones (whose result decides what is
+    // announced) go on their own, when there are any.
     const batch = opts.batch ?? new WriteBatch(tx);
     await this.context.saveStates(batch, states);
     await this.flags.applyChanges(batch, flagWrites);
