@@ -1,4 +1,12 @@
-import { createParamDecorator, Injectable, type ArgumentMetadata, type ExecutionContext, type PipeTransform } from '@nestjs/common';
+import {
+  createParamDecorator,
+  Injectable,
+  mixin,
+  type ArgumentMetadata,
+  type ExecutionContext,
+  type PipeTransform,
+  type Type,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { NAME_PATTERN } from '../contracts/rule.js';
 import { UUID_PATTERN } from '../contracts/validation.js';
@@ -8,47 +16,55 @@ import { invalid } from './errors.js';
 const printable = (value: string) =>
   /^[\x20-\x7e]*$/.test(value) ? `"${value.slice(0, 100)}"` : 'a value with characters that are not allowed';
 
-/** A UUID path parameter in its canonical (lower-case) form, or a 400 naming the parameter. */
-@Injectable()
-export class UuidPipe implements PipeTransform<string, string> {
-  transform(value: string, meta: ArgumentMetadata): string {
-    const name = meta.data ?? 'id';
-    if (!UUID_PATTERN.test(value))
-      throw invalid(`${name} must be a UUID`, [{ path: name, reason: `must be a UUID, got ${printable(value)}` }]);
-    return value.toLowerCase();
+/**
+ * A path parameter that must match `pattern`, or a 400 naming the parameter (its name, else
+ * `fallback`): `message` and `reason` say what it must be. `canonical` gives the form the service
+ * works with.
+ */
+function patternPipe(
+  pattern: RegExp,
+  fallback: string,
+  message: (name: string) => string,
+  reason: (name: string, value: string) => string,
+  canonical: (value: string) => string = (value) => value,
+): Type<PipeTransform<string, string>> {
+  @Injectable()
+  class PatternPipe implements PipeTransform<string, string> {
+    transform(value: string, meta: ArgumentMetadata): string {
+      const name = meta.data ?? fallback;
+      if (!pattern.test(value)) throw invalid(message(name), [{ path: name, reason: reason(name, value) }]);
+      return canonical(value);
+    }
   }
+  return mixin(PatternPipe);
 }
+
+/** A UUID path parameter in its canonical (lower-case) form. */
+export const UuidPipe = patternPipe(
+  UUID_PATTERN,
+  'id',
+  (name) => `${name} must be a UUID`,
+  (_, value) => `must be a UUID, got ${printable(value)}`,
+  (value) => value.toLowerCase(),
+);
 
 const RULE_ID = new RegExp(NAME_PATTERN);
 
-/** A rule id path parameter (the rule document's id pattern), or a 400 naming the parameter. */
-@Injectable()
-export class RuleIdPipe implements PipeTransform<string, string> {
-  transform(value: string, meta: ArgumentMetadata): string {
-    const name = meta.data ?? 'id';
-    if (!RULE_ID.test(value))
-      throw invalid(`${name} is not a rule id`, [
-        {
-          path: name,
-          reason: `must be a rule id (1–100 letters, digits, _ . -, starting with a letter or digit), got ${printable(value)}`,
-        },
-      ]);
-    return value;
-  }
-}
+/** A rule id path parameter (the rule document's id pattern). */
+export const RuleIdPipe = patternPipe(
+  RULE_ID,
+  'id',
+  (name) => `${name} is not a rule id`,
+  (_, value) => `must be a rule id (1–100 letters, digits, _ . -, starting with a letter or digit), got ${printable(value)}`,
+);
 
-/** A flag or milestone name path parameter (the rule document's name pattern), or a 400 naming the parameter. */
-@Injectable()
-export class NamePipe implements PipeTransform<string, string> {
-  transform(value: string, meta: ArgumentMetadata): string {
-    const name = meta.data ?? 'name';
-    if (!RULE_ID.test(value))
-      throw invalid(`invalid ${name} name`, [
-        { path: name, reason: `must be a ${name} name (1–100 letters, digits, _ . -, starting with a letter or digit)` },
-      ]);
-    return value;
-  }
-}
+/** A flag or milestone name path parameter (the rule document's name pattern). */
+export const NamePipe = patternPipe(
+  RULE_ID,
+  'name',
+  (name) => `invalid ${name} name`,
+  (name) => `must be a ${name} name (1–100 letters, digits, _ . -, starting with a letter or digit)`,
+);
 
 /**
  * A version number path parameter (1, 2, …), or a 400 naming the parameter. The global ValidationPipe
