@@ -177,7 +177,8 @@ export function Cohorts({ flag }: { flag?: string }) {
               <>
                 <div class="row">
                   <p>
-                    <strong data-testid="holders-count">{holders.data.count}</strong> participants hold {flag}.
+                    <strong data-testid="holders-count">{holders.data.count}</strong>{' '}
+                    {holders.data.count === 1 ? 'participant holds' : 'participants hold'} {flag}.
                   </p>
                   <button type="button" onClick={() => void download()}>
                     Download CSV
