@@ -10,6 +10,7 @@ import { KafkaClient } from './kafka.client.js';
 import { KafkaHealth } from './kafka.health.js';
 
 const MAX_RESTART_DELAY_MS = 30_000;
+const MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 /**
  * The Kafka consumer, as a custom @nestjs/microservices transport strategy
@@ -114,13 +115,16 @@ export class KafkaConsumerServer extends Server implements CustomTransportStrate
     await this.client.ensureTopics([...inputs, ...inputs.map((t) => topics.dlq(t))]);
     if (this.stopping) return;
 
-    // Small slices of many partitions per fetch rather than 1 MB of a few (kafkajs' default): a
-    // transaction then mixes every topic, so a participant's events are applied and evaluated together.
+    // Every assigned partition in each fetch, so that a transaction mixes every topic (a participant's
+    // events applied and evaluated together): 1 MB per partition, the broker's largest record batch
+    // (message.max.bytes), since a partition whose next batch is larger than its share sends nothing
+    // unless it comes first in the fetch, and room for 64 such partitions in one fetch.
     const consumer = this.client.kafka.consumer({
       groupId,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      maxBytesPerPartition: 128 * 1024,
+      maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+      maxBytes: 64 * MAX_BYTES_PER_PARTITION,
     });
     this.consumer = consumer;
     const { GROUP_JOIN, REBALANCING, CRASH } = consumer.events;
