@@ -172,14 +172,18 @@ export class ContextRepository {
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO participant_records (user_id, entity, record_key, fields, occurred_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[])
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(user_id uuid, entity text, record_key text, fields jsonb, occurred_at timestamptz)
        ON CONFLICT (user_id, entity, record_key) DO UPDATE SET fields = EXCLUDED.fields, occurred_at = EXCLUDED.occurred_at`,
       [
-        rows.map((r) => r.userId),
-        rows.map((r) => r.entity),
-        rows.map((r) => r.key),
-        rows.map((r) => JSON.stringify(r.record.fields)),
-        rows.map((r) => new Date(r.record.occurredAt).toISOString()),
+        JSON.stringify(
+          rows.map((r) => ({
+            user_id: r.userId,
+            entity: r.entity,
+            record_key: r.key,
+            fields: r.record.fields,
+            occurred_at: new Date(r.record.occurredAt).toISOString(),
+          })),
+        ),
       ],
     );
   }

@@ -33,18 +33,23 @@ export class EventLogRepository {
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO journey_event_log (event_id, user_id, type, occurred_at, source, kafka_topic, kafka_partition, kafka_offset, data)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::int[], $8::bigint[], $9::jsonb[])
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, user_id uuid, type text, occurred_at timestamptz, source text,
+         kafka_topic text, kafka_partition int, kafka_offset bigint, data jsonb)
        ON CONFLICT (event_id) DO NOTHING`,
       [
-        rows.map((r) => r.event.id),
-        rows.map((r) => r.userId),
-        rows.map((r) => r.event.type),
-        rows.map((r) => new Date(Date.parse(r.event.timestamp)).toISOString()),
-        rows.map((r) => r.source.kind),
-        rows.map((r) => kafka(r)?.topic ?? null),
-        rows.map((r) => kafka(r)?.partition ?? null),
-        rows.map((r) => kafka(r)?.offset ?? null),
-        rows.map((r) => JSON.stringify(r.event.data)),
+        JSON.stringify(
+          rows.map((r) => ({
+            event_id: r.event.id,
+            user_id: r.userId,
+            type: r.event.type,
+            occurred_at: new Date(Date.parse(r.event.timestamp)).toISOString(),
+            source: r.source.kind,
+            kafka_topic: kafka(r)?.topic ?? null,
+            kafka_partition: kafka(r)?.partition ?? null,
+            kafka_offset: kafka(r)?.offset ?? null,
+            data: r.event.data,
+          })),
+        ),
       ],
     );
   }
