@@ -129,24 +129,28 @@ export class FlagsRepository {
     await tx.query(
       `INSERT INTO journey_flag_history (user_id, flag, value, previous_value, rule_id, rule_version, reason, caused_by, explanation,
          changed_at, occurred_at, trigger, caused_by_events, actor)
-       SELECT u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, CASE WHEN ce IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(ce))::uuid[] END, ac
-       FROM unnest($1::uuid[], $2::text[], $3::bool[], $4::bool[], $5::text[], $6::int[], $7::text[], $8::uuid[], $9::jsonb[],
-         $10::timestamptz[], $11::timestamptz[], $12::text[], $13::jsonb[], $14::text[]) AS x(u, f, v, p, r, rv, re, cb, ex, ch, oc, tr, ce, ac)`,
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(user_id uuid, flag text, value bool, previous_value bool, rule_id text,
+         rule_version int, reason text, caused_by uuid, explanation jsonb, changed_at timestamptz, occurred_at timestamptz, trigger text,
+         caused_by_events uuid[], actor text)`,
       [
-        changes.map((c) => c.userId),
-        changes.map((c) => c.flag),
-        changes.map((c) => c.value),
-        changes.map((c) => c.previousValue),
-        changes.map((c) => c.ruleId),
-        changes.map((c) => c.ruleVersion),
-        changes.map((c) => c.reason),
-        changes.map((c) => c.causedBy),
-        changes.map((c) => JSON.stringify(c.explanation ?? null)),
-        changes.map((c) => iso(c.at)),
-        changes.map((c) => iso(c.occurredAt)),
-        changes.map((c) => c.trigger),
-        changes.map((c) => (c.causedByEvents ? JSON.stringify(c.causedByEvents) : null)),
-        changes.map((c) => c.actor ?? null),
+        JSON.stringify(
+          changes.map((c) => ({
+            user_id: c.userId,
+            flag: c.flag,
+            value: c.value,
+            previous_value: c.previousValue,
+            rule_id: c.ruleId,
+            rule_version: c.ruleVersion,
+            reason: c.reason,
+            caused_by: c.causedBy,
+            explanation: c.explanation ?? null,
+            changed_at: iso(c.at),
+            occurred_at: iso(c.occurredAt),
+            trigger: c.trigger,
+            caused_by_events: c.causedByEvents ?? null,
+            actor: c.actor ?? null,
+          })),
+        ),
       ],
     );
     await recordFlagRollup(tx, changes);

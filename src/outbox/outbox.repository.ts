@@ -24,13 +24,17 @@ export class OutboxRepository {
     if (envelopes.length === 0) return;
     await tx.query(
       `INSERT INTO journey_outbox (event_id, type, user_id, envelope, occurred_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::jsonb[], $5::timestamptz[])`,
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, type text, user_id uuid, envelope jsonb, occurred_at timestamptz)`,
       [
-        envelopes.map((e) => e.id),
-        envelopes.map((e) => e.type),
-        envelopes.map((e) => e.data.userId),
-        envelopes.map((e) => JSON.stringify(e)),
-        envelopes.map((e, i) => new Date(occurredAt[i] ?? Date.parse(e.timestamp)).toISOString()),
+        JSON.stringify(
+          envelopes.map((e, i) => ({
+            event_id: e.id,
+            type: e.type,
+            user_id: e.data.userId,
+            envelope: e,
+            occurred_at: new Date(occurredAt[i] ?? Date.parse(e.timestamp)).toISOString(),
+          })),
+        ),
       ],
     );
   }
