@@ -80,12 +80,11 @@ export class ContextRepository {
     if (rows.length === 0) return;
     await tx.query(
       `INSERT INTO pending_events (event_id, wait_entity, wait_key, envelope)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) ON CONFLICT DO NOTHING`,
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(event_id uuid, wait_entity text, wait_key text, envelope jsonb) ON CONFLICT DO NOTHING`,
       [
-        rows.map((r) => r.event.id),
-        rows.map((r) => r.waitFor.entity),
-        rows.map((r) => r.waitFor.key),
-        rows.map((r) => JSON.stringify(r.event)),
+        JSON.stringify(
+          rows.map((r) => ({ event_id: r.event.id, wait_entity: r.waitFor.entity, wait_key: r.waitFor.key, envelope: r.event })),
+        ),
       ],
     );
   }
@@ -217,19 +216,23 @@ export class ContextRepository {
     const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString());
     await tx.query(
       `INSERT INTO participants (user_id, matched_rules, next_due_at, evaluated_at, first_seen_at, last_event_at)
-       SELECT u, ARRAY(SELECT jsonb_array_elements_text(m)), d, e, f, l
-       FROM unnest($1::uuid[], $2::jsonb[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS x(u, m, d, e, f, l)
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(user_id uuid, matched_rules text[], next_due_at timestamptz, evaluated_at timestamptz,
+         first_seen_at timestamptz, last_event_at timestamptz)
        ON CONFLICT (user_id) DO UPDATE SET matched_rules = EXCLUDED.matched_rules, next_due_at = EXCLUDED.next_due_at,
          evaluated_at = EXCLUDED.evaluated_at,
          first_seen_at = LEAST(participants.first_seen_at, EXCLUDED.first_seen_at),
          last_event_at = GREATEST(participants.last_event_at, EXCLUDED.last_event_at)`,
       [
-        rows.map((r) => r.userId),
-        rows.map((r) => JSON.stringify(r.matchedRules)),
-        rows.map((r) => iso(r.nextDueAt)),
-        rows.map((r) => iso(r.evaluatedAt)),
-        rows.map((r) => iso(r.seen?.first)),
-        rows.map((r) => iso(r.seen?.last)),
+        JSON.stringify(
+          rows.map((r) => ({
+            user_id: r.userId,
+            matched_rules: r.matchedRules,
+            next_due_at: iso(r.nextDueAt),
+            evaluated_at: iso(r.evaluatedAt),
+            first_seen_at: iso(r.seen?.first),
+            last_event_at: iso(r.seen?.last),
+          })),
+        ),
       ],
     );
   }

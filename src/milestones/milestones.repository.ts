@@ -63,16 +63,21 @@ export class MilestonesRepository {
     if (rows.length === 0) return new Set();
     const inserted: Pick<RowOf<MilestoneEntity>, 'user_id' | 'milestone'>[] = await tx.query(
       `INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata, occurred_at, actor)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::text[])
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(user_id uuid, milestone text, reached_at timestamptz, triggered_by_rule text,
+         metadata jsonb, occurred_at timestamptz, actor text)
        ON CONFLICT (user_id, milestone) DO NOTHING RETURNING user_id, milestone`,
       [
-        rows.map((r) => r.userId),
-        rows.map((r) => r.milestone),
-        rows.map((r) => new Date(r.at).toISOString()),
-        rows.map((r) => r.ruleId),
-        rows.map((r) => JSON.stringify(r.metadata)),
-        rows.map((r) => new Date(r.occurredAt ?? r.at).toISOString()),
-        rows.map((r) => r.actor ?? null),
+        JSON.stringify(
+          rows.map((r) => ({
+            user_id: r.userId,
+            milestone: r.milestone,
+            reached_at: new Date(r.at).toISOString(),
+            triggered_by_rule: r.ruleId,
+            metadata: r.metadata,
+            occurred_at: new Date(r.occurredAt ?? r.at).toISOString(),
+            actor: r.actor ?? null,
+          })),
+        ),
       ],
     );
     return new Set(inserted.map((r) => milestoneKey(r.user_id, r.milestone)));
