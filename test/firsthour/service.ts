@@ -28,6 +28,12 @@ export async function startService({ env = {}, tty = false }: { env?: Record<str
     main: join(ROOT, 'dist/src/main.js'),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', JOURNEY_DATA_DIR: ':memory:', ...env },
     tty,
-    ready: { timeoutMs: 120_000 },
+    // Ready when a person would say so: /health answers and the ready line is on the screen. The line
+    // follows listen(), and under a pseudo-terminal it arrives later still.
+    ready: {
+      what: 'the service to answer /health and print its ready line',
+      check: async (s) => /ready: http/.test(s.output()) && (await fetch(`${s.url}/health`)).ok,
+      timeoutMs: 120_000,
+    },
   });
 }
