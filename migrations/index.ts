@@ -5,6 +5,7 @@ import { BackfillAttempts1796400000000 } from './1796400000000-BackfillAttempts.
 import { EventLog1796461790791 } from './1796461790791-EventLog.js';
 import { FlagHolders1796463460053 } from './1796463460053-FlagHolders.js';
 import { StatsAndAuthors1796500000000 } from './1796500000000-StatsAndAuthors.js';
+import { EventLogDedupe1796600000000 } from './1796600000000-EventLogDedupe.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on file globs. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   EventLog1796461790791,
   FlagHolders1796463460053,
   StatsAndAuthors1796500000000,
+  EventLogDedupe1796600000000,
 ];

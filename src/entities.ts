@@ -4,7 +4,7 @@
  */
 import { BackfillEntity } from './backfill/backfill.entity.js';
 import { EventLogEntry } from './eventlog/event-log.entity.js';
-import { ParticipantEntity, ParticipantRecordEntity, PendingEventEntity, ProcessedEventEntity } from './context/participant.entity.js';
+import { ParticipantEntity, ParticipantRecordEntity, PendingEventEntity } from './context/participant.entity.js';
 import { FlagEntity, FlagHistoryEntity } from './flags/flag.entity.js';
 import { MilestoneEntity } from './milestones/milestone.entity.js';
 import { OutboxEntity } from './outbox/outbox.entity.js';
@@ -16,7 +16,6 @@ export const ENTITIES = [
   RuleVersionEntity,
   ParticipantEntity,
   ParticipantRecordEntity,
-  ProcessedEventEntity,
   PendingEventEntity,
   FlagEntity,
   FlagHistoryEntity,

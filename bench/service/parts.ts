@@ -118,7 +118,7 @@ export async function kafkaPart(
       'the service to commit every event',
       async () => {
         const { rows } = await db.pool.query<{ n: string; pending: string }>(
-          `SELECT (SELECT count(*) FROM processed_events) AS n, (SELECT count(*) FROM pending_events) AS pending`,
+          `SELECT (SELECT count(*) FROM journey_event_log) AS n, (SELECT count(*) FROM pending_events) AS pending`,
         );
         return Number(rows[0].n) >= events.length && Number(rows[0].pending) === 0 ? Date.now() : undefined;
       },
@@ -126,7 +126,7 @@ export async function kafkaPart(
       100,
     );
     const { rows } = await db.pool.query<{ start: Date; changes: string; outbox: string }>(
-      `SELECT (SELECT min(received_at) FROM processed_events) AS start,
+      `SELECT (SELECT min(received_at) FROM journey_event_log) AS start,
               (SELECT count(*) FROM journey_flag_history) AS changes, (SELECT count(*) FROM journey_outbox) AS outbox`,
     );
     const ours = events.length / ((end - rows[0].start.getTime()) / 1000);

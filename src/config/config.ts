@@ -51,7 +51,7 @@ export interface AppConfig {
 
 /** How long the tables that only grow keep their rows; a background job deletes older rows in batches. */
 export interface RetentionConfig {
-  /** Event log and processed event ids, by receipt (JOURNEY_EVENT_RETENTION_DAYS); also finished backfills. */
+  /** Event log (also the dedupe: an id is a duplicate while its event is kept), by receipt (JOURNEY_EVENT_RETENTION_DAYS); also finished backfills. */
   eventDays: number;
   /** Published outbox rows, by publication (JOURNEY_OUTBOX_RETENTION_DAYS). */
   outboxDays: number;

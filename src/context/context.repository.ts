@@ -6,7 +6,6 @@ import type { EventEnvelope } from '../contracts/events.js';
 import type { EntityRecord, ParticipantContext } from '../engine/types.js';
 import { ParticipantEntity, type ParticipantRecordEntity } from './participant.entity.js';
 import type { StoredRecord } from './projection.js';
-import { deleteBatch } from '../database/batched-delete.js';
 import type { Writer } from '../database/write-batch.js';
 
 export interface RecordRef {
@@ -32,37 +31,9 @@ export interface LoadedParticipant {
 const refKey = (entity: string, key: string) => `${entity}\u0000${key}`;
 const ms = (d: Date | null) => (d ? d.getTime() : null);
 
-/** The participants' read model: records per entity, processed and pending events, per-participant state. */
+/** The participants' read model: records per entity, pending events, per-participant state. */
 @Injectable()
 export class ContextRepository {
-  /**
-   * Records the ids as processed and returns those that were new; in the same round trip, takes the
-   * transaction-scoped locks on the matches or sessions these events name (owners.service.ts), in one
-   * order so two batches never deadlock on them.
-   */
-  async markProcessed(tx: EntityManager, events: EventEnvelope[], lock: RecordRef[] = []): Promise<Set<string>> {
-    if (events.length === 0) return new Set();
-    const rows: { ids: string[] | null }[] = await tx.query(
-      `WITH fresh AS (
-         INSERT INTO processed_events (event_id, type, occurred_at)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
-         ON CONFLICT (event_id) DO NOTHING RETURNING event_id
-       ), locked AS (
-         SELECT count(pg_advisory_xact_lock(h)) AS n FROM (
-           SELECT DISTINCT hashtextextended(e || ':' || k, 0) AS h FROM unnest($4::text[], $5::text[]) AS x(e, k) ORDER BY 1
-         ) s
-       ) SELECT (SELECT n FROM locked) AS locks, (SELECT array_agg(event_id) FROM fresh)::text[] AS ids`,
-      [
-        events.map((e) => e.id),
-        events.map((e) => e.type),
-        events.map((e) => e.timestamp),
-        lock.map((r) => r.entity),
-        lock.map((r) => r.key),
-      ],
-    );
-    return new Set(rows[0].ids ?? []);
-  }
-
   /** Who owns each match or session already seen (the partial index covers only those two entities: OwnerEntity). */
   async findOwners(tx: EntityManager, refs: RecordRef[]): Promise<Map<string, string>> {
     if (refs.length === 0) return new Map();
@@ -252,11 +223,6 @@ export class ContextRepository {
     if (lock === 'wait') page.setLock('pessimistic_write');
     const rows = await page.getRawMany<Pick<RowOf<ParticipantEntity>, 'user_id'>>();
     return rows.map((r) => r.user_id);
-  }
-
-  /** Forgets processed event ids received before `cutoff` (retention: as long as the event log); how many. */
-  deleteProcessedBefore(db: EntityManager, cutoff: Date, limit: number): Promise<number> {
-    return deleteBatch(db, 'processed_events', 'event_id', 'received_at < $1', [cutoff.toISOString()], limit);
   }
 }
 

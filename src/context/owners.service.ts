@@ -31,23 +31,23 @@ export class OwnersService {
   constructor(private readonly repo: ContextRepository) {}
 
   /**
-   * The matches and sessions these events name or define. The caller locks them
-   * (ContextRepository.markProcessed) before `resolve`, so that a concurrent batch about the same
-   * matches or sessions is serialised with this one and none is left waiting.
+   * Advisory lock keys (`entity:key`) of the matches and sessions these events name or define. The
+   * caller locks them (EventLogRepository.unseen) before `resolve`, so that a concurrent batch about
+   * the same matches or sessions is serialised with this one and none is left waiting.
    */
-  refsToLock(events: EventEnvelope[]): RecordRef[] {
+  lockKeys(events: EventEnvelope[]): string[] {
     return events.flatMap((event) => {
       const { owner, patch } = project(event);
-      const refs: RecordRef[] = [];
-      if ('via' in owner) refs.push({ entity: owner.via, key: owner.key });
+      const keys: string[] = [];
+      if ('via' in owner) keys.push(`${owner.via}:${owner.key}`);
       const defines = DEFINES_OWNER[event.type];
-      if (defines) refs.push({ entity: defines, key: patch.key });
-      return refs;
+      if (defines) keys.push(`${defines}:${patch.key}`);
+      return keys;
     });
   }
 
   /**
-   * The participant of each event, in the caller's transaction, with `refsToLock(events)` locked.
+   * The participant of each event, in the caller's transaction, with `lockKeys(events)` locked.
    * Events whose match or session is not known yet are stored as pending; earlier pending events that
    * this batch releases are resolved with it.
    */

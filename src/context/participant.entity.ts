@@ -48,23 +48,6 @@ export class ParticipantRecordEntity {
   occurredAt!: Date;
 }
 
-/** Every event applied (or deduplicated): its id makes redelivery harmless. */
-@Entity('processed_events')
-@Index('processed_events_received', ['receivedAt'])
-export class ProcessedEventEntity {
-  @PrimaryColumn({ name: 'event_id', type: 'uuid', primaryKeyConstraintName: 'processed_events_pkey' })
-  eventId!: string;
-
-  @Column({ type: 'varchar', length: 100 })
-  type!: string;
-
-  @Column({ name: 'occurred_at', type: 'timestamptz' })
-  occurredAt!: Date;
-
-  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
-  receivedAt!: Date;
-}
-
 /** An event that names a match or session not seen yet, parked until it is. */
 @Entity('pending_events')
 @Index('pending_events_waiting_for', ['waitEntity', 'waitKey'])

@@ -75,7 +75,7 @@ export class IngestService {
     for (const e of events) if (!firsts.has(e.id)) firsts.set(e.id, e);
     const unique = [...firsts.values()];
     // The locks cover every unique event, duplicates included: one round trip with the dedupe.
-    const fresh = await this.context.markProcessed(tx, unique, this.owners.refsToLock(unique));
+    const fresh = await this.eventLog.unseen(tx, unique, this.owners.lockKeys(unique));
     const incoming = unique.filter((e) => fresh.has(e.id));
     const kept = new Set(incoming);
     const duplicates = events.filter((e) => !kept.has(e));

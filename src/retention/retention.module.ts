@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { BackfillModule } from '../backfill/backfill.module.js';
-import { ContextModule } from '../context/context.module.js';
 import { EventLogModule } from '../eventlog/event-log.module.js';
 import { FlagsModule } from '../flags/flags.module.js';
 import { MilestonesModule } from '../milestones/milestones.module.js';
@@ -9,7 +8,7 @@ import { RetentionService } from './retention.service.js';
 
 /** The background job that keeps every growing table within its retention (JOURNEY_*_RETENTION_DAYS). */
 @Module({
-  imports: [EventLogModule, ContextModule, OutboxModule, BackfillModule, FlagsModule, MilestonesModule],
+  imports: [EventLogModule, OutboxModule, BackfillModule, FlagsModule, MilestonesModule],
   providers: [RetentionService],
 })
 export class RetentionModule {}

@@ -1,9 +1,7 @@
 import { Clock } from '../common/clock.js';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { BackfillRepository } from '../backfill/backfill.repository.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { ContextRepository } from '../context/context.repository.js';
 import { EventLogRepository } from '../eventlog/event-log.repository.js';
 import { FlagsRepository } from '../flags/flags.repository.js';
 import { MilestonesRepository } from '../milestones/milestones.repository.js';
@@ -14,7 +12,6 @@ const DAY = 86_400_000;
 
 export type RetentionRun = {
   events: number;
-  processedIds: number;
   outbox: number;
   backfills: number;
   history: number;
@@ -29,10 +26,8 @@ export type RetentionRun = {
 @Injectable()
 export class RetentionService extends PeriodicService {
   constructor(
-    private readonly db: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly eventLog: EventLogRepository,
-    private readonly context: ContextRepository,
     private readonly outbox: OutboxRepository,
     private readonly backfills: BackfillRepository,
     private readonly flags: FlagsRepository,
@@ -53,9 +48,8 @@ export class RetentionService extends PeriodicService {
     const events = before(eventDays);
     const history = historyDays === null ? null : before(historyDays);
     const result: RetentionRun = {
+      // The log is also the dedupe: an event id is a duplicate for as long as the event is kept.
       events: await this.drain((n) => this.eventLog.deleteReceivedBefore(events, n)),
-      // Dedupe ids go with the log, never before it: an id still logged is still a duplicate.
-      processedIds: await this.drain((n) => this.context.deleteProcessedBefore(this.db.manager, events, n)),
       outbox: await this.drain((n) => this.outbox.deletePublishedBefore(before(outboxDays), n)),
       backfills: await this.drain((n) => this.backfills.deleteFinishedBefore(events, n)),
       history: history ? await this.drain((n) => this.flags.deleteHistoryBefore(history, n)) : 0,

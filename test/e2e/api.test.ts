@@ -208,7 +208,7 @@ describe(`bad input (${backend})`, () => {
       ]),
     );
     expect(res.body.problems.every((p: { index: number }) => p.index === 1)).toBe(true);
-    expect((await t.db.query(`SELECT count(*) AS n FROM processed_events WHERE event_id = $1`, [good.id]))[0].n).toBe('0');
+    expect((await t.db.query(`SELECT count(*) AS n FROM journey_event_log WHERE event_id = $1`, [good.id]))[0].n).toBe('0');
     // The same good event alone is then accepted: nothing was half-written.
     expect((await t.as('service').post('/journey/events').send(good).expect(200)).body).toEqual({ accepted: 1, duplicates: 0, pending: 0 });
   });

@@ -124,7 +124,7 @@ describe(`group commit: a request the database refuses fails alone (${backend})`
     expect(answers[8].status).toBe(500);
     expect(answers.filter((_, i) => i !== 8)).toEqual(users.map(() => ok(1)));
     for (const u of users) expect(await flagsOf(t, u)).toEqual(['language_support_needed']);
-    const stored: unknown[] = await t.db.query(`SELECT 1 FROM processed_events WHERE event_id = $1`, [mine.id]);
+    const stored: unknown[] = await t.db.query(`SELECT 1 FROM journey_event_log WHERE event_id = $1`, [mine.id]);
     expect(stored).toHaveLength(0);
   });
 });

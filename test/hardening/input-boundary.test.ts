@@ -112,7 +112,7 @@ describe(`timestamps (${backend})`, () => {
       expect(res.body.problems[0].reason).toMatch(reason);
     }
     // nothing of a refused batch is stored
-    const [row] = await t.db.query<unknown[]>(`SELECT 1 FROM processed_events WHERE event_id = $1`, [good.id]);
+    const [row] = await t.db.query<unknown[]>(`SELECT 1 FROM journey_event_log WHERE event_id = $1`, [good.id]);
     expect(row).toBeUndefined();
   });
 

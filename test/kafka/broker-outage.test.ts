@@ -57,7 +57,7 @@ describeKafka(`Kafka broker outage (${backend})`, () => {
     }
   }, 120_000);
 
-  const processed = async () => Number((await t.db.query(`SELECT count(*) AS n FROM processed_events`))[0].n);
+  const processed = async () => Number((await t.db.query(`SELECT count(*) AS n FROM journey_event_log`))[0].n);
   const flagged = async (users: string[]) =>
     Number(
       (

@@ -35,7 +35,7 @@ describeKafka(`Kafka input boundary (${backend})`, () => {
   }, 60_000);
 
   const applied = async (id: string) =>
-    (await t.db.query<unknown[]>(`SELECT 1 FROM processed_events WHERE event_id = $1`, [id.toLowerCase()])).length > 0;
+    (await t.db.query<unknown[]>(`SELECT 1 FROM journey_event_log WHERE event_id = $1`, [id.toLowerCase()])).length > 0;
   const flagsOf = async (userId: string) =>
     Object.fromEntries(
       ((await t.as('reader').get(`/journey/flags/${userId}`)).body.flags as { flag: string; value: boolean }[]).map((f) => [
@@ -66,7 +66,7 @@ describeKafka(`Kafka input boundary (${backend})`, () => {
     ]);
     await until('the marker to be applied', () => applied(marker.id));
     expect((await t.as('reader').get(`/journey/flags/${U}/history`).expect(200)).body.count).toBe(1);
-    const rows = await t.db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM processed_events WHERE event_id = ANY($1::uuid[])`, [
+    const rows = await t.db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM journey_event_log WHERE event_id = ANY($1::uuid[])`, [
       sessions.map((e) => e.id.toLowerCase()),
     ]);
     expect(Number(rows[0].n)).toBe(3);

@@ -112,7 +112,7 @@ describeKafka(`Kafka pipeline (${backend})`, () => {
     const marker = ev.session(u, `s4-${u}`, 1); // a later event on the same partition: the duplicates before it were consumed
     await produceEvents(producer, prefix, [{ event: marker, key: u }]);
     await until('the later event to be applied', async () => {
-      const [row] = await t.db.query(`SELECT 1 FROM processed_events WHERE event_id = $1`, [marker.id]);
+      const [row] = await t.db.query(`SELECT 1 FROM journey_event_log WHERE event_id = $1`, [marker.id]);
       return !!row;
     });
     await until('the outbox to be published', published);
@@ -149,7 +149,7 @@ describeKafka(`Kafka pipeline (${backend})`, () => {
       ]);
 
       await until('the good event after the poison to be applied', async () => {
-        const [row] = await t.db.query(`SELECT 1 FROM processed_events WHERE event_id = $1`, [good.id]);
+        const [row] = await t.db.query(`SELECT 1 FROM journey_event_log WHERE event_id = $1`, [good.id]);
         return !!row;
       });
       await until('every poison message in the DLQ', () => dlq.messages.length >= poison.length);

@@ -62,7 +62,7 @@ describeKafka('Kafka: PostgreSQL killed and restarted mid-stream', () => {
       const firstHalf = mentorStream(mentors.slice(0, 300), others.slice(0, 150));
       const secondHalf = mentorStream(mentors.slice(300), others.slice(150));
       const total = firstHalf.length + secondHalf.length;
-      const processed = async () => Number((await app.db.query(`SELECT count(*) AS n FROM processed_events`))[0].n);
+      const processed = async () => Number((await app.db.query(`SELECT count(*) AS n FROM journey_event_log`))[0].n);
 
       await produceEvents(producer, prefix, firstHalf);
       await until('the consumer to be applying the stream', async () => (await processed()) > 0, 60_000, 10);

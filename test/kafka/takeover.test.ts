@@ -95,7 +95,7 @@ describeKafka('Kafka: an instance killed with SIGKILL while another in its group
       const firstHalf = mentorStream(mentors.slice(0, 250), others.slice(0, 125));
       const secondHalf = mentorStream(mentors.slice(250), others.slice(125));
       const total = firstHalf.length + secondHalf.length;
-      const processed = async () => Number((await app.db.query(`SELECT count(*) AS n FROM processed_events`))[0].n);
+      const processed = async () => Number((await app.db.query(`SELECT count(*) AS n FROM journey_event_log`))[0].n);
 
       // The victim is killed while it applies its share of the stream; the rest arrives after.
       await produceEvents(producer, prefix, firstHalf);

@@ -58,7 +58,7 @@ describeKafka('Kafka: two instances in one consumer group (PostgreSQL)', () => {
       await produceEvents(producer, prefix, secondHalf);
 
       const total = firstHalf.length + secondHalf.length;
-      const processed = async () => Number((await first!.db.query(`SELECT count(*) AS n FROM processed_events`))[0].n);
+      const processed = async () => Number((await first!.db.query(`SELECT count(*) AS n FROM journey_event_log`))[0].n);
       await until('every event applied', async () => (await processed()) === total, 120_000, 200);
       await until('the outbox to be published', async () => (await healthOf(first!)).checks.kafka.relay.backlog === 0, 60_000, 200);
       await outputs.drain();

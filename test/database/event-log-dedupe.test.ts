@@ -1,0 +1,77 @@
+/**
+ * Migration EventLogDedupe: the event log replaces `processed_events` as the dedupe. A database that
+ * processed events before the event log existed keeps recognising them as duplicates after the upgrade.
+ */
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../migrations/index.js';
+import { createDataSource } from '../../src/database/data-source.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/database/embedded.js';
+import { ENTITIES } from '../../src/entities.js';
+import { backend, freshDatabase, TEST_PG_URL } from '../support/app.js';
+
+describe(`migration EventLogDedupe (${backend})`, () => {
+  let embedded: EmbeddedPostgres | undefined;
+  let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+  afterAll(async () => {
+    await embedded?.stop();
+    await database?.drop();
+  });
+
+  it('moves ids processed before the event log into it, keeps a waiting event’s data, drops processed_events; down restores it', async () => {
+    if (TEST_PG_URL) database = await freshDatabase();
+    else embedded = await startEmbeddedPostgres(null);
+    const url = database?.url ?? embedded!.url;
+    const options = { type: 'postgres' as const, url, uuidExtension: 'pgcrypto' as const, extra: { max: 1 } };
+
+    const before = new DataSource({ ...options, migrations: MIGRATIONS.slice(0, -1) });
+    await before.initialize();
+    await before.runMigrations({ transaction: 'each' });
+    const [old, waiting, logged] = [randomUUID(), randomUUID(), randomUUID()];
+    await before.query(
+      `INSERT INTO processed_events (event_id, type, occurred_at, received_at) VALUES
+         ($1, 'q2q.outcome.scored', '2026-01-02T00:00:00Z', '2026-01-03T00:00:00Z'),
+         ($2, 'kintell.rating.created', '2026-01-04T00:00:00Z', '2026-01-05T00:00:00Z'),
+         ($3, 'buddy.event.logged', '2026-01-06T00:00:00Z', '2026-01-07T00:00:00Z')`,
+      [old, waiting, logged],
+    );
+    await before.query(`INSERT INTO pending_events (event_id, wait_entity, wait_key, envelope) VALUES ($1, 'kintell_sessions', 's-1', $2)`, [
+      waiting,
+      JSON.stringify({ id: waiting, type: 'kintell.rating.created', data: { sessionId: 's-1', rating: 5 } }),
+    ]);
+    await before.query(
+      `INSERT INTO journey_event_log (event_id, user_id, type, occurred_at, source, kafka_topic, kafka_partition, kafka_offset, data)
+       VALUES ($1, $2, 'buddy.event.logged', '2026-01-06T00:00:00Z', 'kafka', 'buddy.event.logged', 3, 42, '{"kept":true}')`,
+      [logged, randomUUID()],
+    );
+    await before.destroy();
+
+    const after = createDataSource({ url, embedded: !database, entities: ENTITIES });
+    await after.initialize();
+    try {
+      await after.runMigrations({ transaction: 'each' });
+      const rows: { event_id: string; user_id: string | null; type: string; received_at: Date; source: string; data: unknown }[] =
+        await after.query(`SELECT event_id, user_id, type, received_at, source, data FROM journey_event_log ORDER BY occurred_at`);
+      expect(rows).toEqual([
+        { event_id: old, user_id: null, type: 'q2q.outcome.scored', received_at: new Date('2026-01-03T00:00:00Z'), source: 'http', data: {} },
+        {
+          event_id: waiting,
+          user_id: null,
+          type: 'kintell.rating.created',
+          received_at: new Date('2026-01-05T00:00:00Z'),
+          source: 'http',
+          data: { sessionId: 's-1', rating: 5 },
+        },
+        // Already logged: left as it was.
+        expect.objectContaining({ event_id: logged, source: 'kafka', data: { kept: true } }),
+      ]);
+      expect(await after.query(`SELECT to_regclass('processed_events') AS t`)).toEqual([{ t: null }]);
+
+      await after.undoLastMigration({ transaction: 'each' });
+      const restored: { event_id: string }[] = await after.query(`SELECT event_id FROM processed_events ORDER BY received_at`);
+      expect(restored.map((r) => r.event_id)).toEqual([old, waiting, logged]);
+    } finally {
+      await after.destroy();
+    }
+  });
+});
