@@ -298,6 +298,7 @@ if (kafka) {
     fmt(kafka.baseline_events_per_sec),
     `ours ÷ baseline ${fmt(kafka.ratio_vs_baseline * 100)}%`,
   );
+  add('WAL per event, bytes: ours / bare consumer', `${fmt(kafka.wal_bytes_per_event)} / ${fmt(kafka.baseline_wal_bytes_per_event)}`);
 } else add('kafka', na('kafka'));
 if (latency) {
   const l = latency as LatencyResult;

@@ -5,7 +5,16 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * more index-bearing insert per event. Ids processed before the event log existed join it first (user
  * unknown, so on no timeline; the data of one still waiting for its match or session is its envelope's),
  * so they stay duplicates. Their source was never recorded: they are written as 'http', with no Kafka position.
+ *
+ * The receipt and decision times that only retention reads become BRIN indexes: rows arrive in time
+ * order, so a block range summary finds the old rows as well as a B-tree, without a B-tree insert
+ * (and its WAL) for every event and every flag change.
  */
+const TIME_INDEXES = [
+  ['journey_event_log', 'journey_event_log_received', 'received_at'],
+  ['journey_flag_history', 'journey_flag_history_changed', 'changed_at'],
+] as const;
+
 export class EventLogDedupe1796600000000 implements MigrationInterface {
   name = 'EventLogDedupe1796600000000';
 
@@ -17,9 +26,17 @@ export class EventLogDedupe1796600000000 implements MigrationInterface {
       WHERE NOT EXISTS (SELECT 1 FROM journey_event_log l WHERE l.event_id = p.event_id)
       ORDER BY p.received_at, p.event_id`);
     await q.query(`DROP TABLE processed_events`);
+    for (const [table, index, column] of TIME_INDEXES) {
+      await q.query(`DROP INDEX ${index}`);
+      await q.query(`CREATE INDEX ${index} ON ${table} USING brin (${column}) WITH (autosummarize = on)`);
+    }
   }
 
   async down(q: QueryRunner): Promise<void> {
+    for (const [table, index, column] of TIME_INDEXES) {
+      await q.query(`DROP INDEX ${index}`);
+      await q.query(`CREATE INDEX ${index} ON ${table} (${column})`);
+    }
     await q.query(`
       CREATE TABLE processed_events (
         event_id uuid PRIMARY KEY,

@@ -55,6 +55,13 @@ export interface KafkaResult {
   flag_changes: number;
   outbox_rows: number;
   rss_mb_after: number;
+  /**
+   * WAL written per event (the whole cluster's, from the first event taken until the last is
+   * committed): what fills the buffers and forces checkpoints after a burst. Unlike the rates, it
+   * does not move with the machine's speed.
+   */
+  wal_bytes_per_event: number;
+  baseline_wal_bytes_per_event: number;
 }
 
 /** Our service and the bare consumer on the same events; the service is left running for part 3. */
@@ -86,6 +93,7 @@ export async function kafkaPart(
     await consumer.subscribe({ topics: EVENT_TYPES.map((t) => prefix + t), fromBeginning: true });
     let inserted = 0;
     let first = 0;
+    const baseWal = await walLsn(db);
     await consumer.run({
       eachBatch: async ({ batch }) => {
         if (!first) first = Date.now();
@@ -103,11 +111,13 @@ export async function kafkaPart(
       600_000,
       50,
     );
+    const baselineWal = await walSince(db, baseWal);
     await consumer.disconnect();
     const baseline = events.length / ((baseEnd - first) / 1000);
     log(`kafka: baseline (bare consumer + batch insert): ${Math.round(baseline)} events/s`);
 
     // Our service: consume, project, evaluate, commit flags, history, milestones and outbox.
+    const serviceWal = await walLsn(db); // the migrations' WAL counts too: a few kB
     service = await startService({
       DATABASE_URL: db.url,
       KAFKA_BROKERS,
@@ -125,6 +135,7 @@ export async function kafkaPart(
       900_000,
       100,
     );
+    const wal = await walSince(db, serviceWal);
     const { rows } = await db.pool.query<{ start: Date; changes: string; outbox: string }>(
       `SELECT (SELECT min(received_at) FROM journey_event_log) AS start,
               (SELECT count(*) FROM journey_flag_history) AS changes, (SELECT count(*) FROM journey_outbox) AS outbox`,
@@ -139,10 +150,13 @@ export async function kafkaPart(
       flag_changes: Number(rows[0].changes),
       outbox_rows: Number(rows[0].outbox),
       rss_mb_after: service.rssMb(),
+      wal_bytes_per_event: wal / events.length,
+      baseline_wal_bytes_per_event: baselineWal / events.length,
     };
     log(
       `kafka: service ${Math.round(ours)} events/s (${result.flag_changes} flag changes, ${result.outbox_rows} outbox rows), ` +
-        `${Math.round(result.ratio_vs_baseline * 100)}% of the baseline; RSS ${result.rss_mb_after.toFixed(0)} MB`,
+        `${Math.round(result.ratio_vs_baseline * 100)}% of the baseline; RSS ${result.rss_mb_after.toFixed(0)} MB; ` +
+        `WAL ${Math.round(result.wal_bytes_per_event)} bytes/event (baseline ${Math.round(result.baseline_wal_bytes_per_event)})`,
     );
     await onService(service, db, prefix);
     return result;
@@ -152,6 +166,10 @@ export async function kafkaPart(
     await deleteTopics(prefix).catch(() => undefined);
   }
 }
+
+const walLsn = async (db: BenchDatabase) => (await db.pool.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`)).rows[0].lsn;
+const walSince = async (db: BenchDatabase, lsn: string) =>
+  Number((await db.pool.query<{ n: string }>(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn) AS n`, [lsn])).rows[0].n);
 
 /* ------------------------------------------------------------------ part 3: latency */
 

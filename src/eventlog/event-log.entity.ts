@@ -5,7 +5,8 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'ty
 @Unique('journey_event_log_event_id_key', ['eventId'])
 @Check('journey_event_log_source_check', `source IN ('http', 'kafka')`)
 @Index('journey_event_log_timeline', ['userId', 'occurredAt', 'id'], { where: 'user_id IS NOT NULL' })
-@Index('journey_event_log_received', ['receivedAt'])
+// BRIN: rows arrive in receipt order, and only retention reads it (migration EventLogDedupe).
+@Index('journey_event_log_received', ['receivedAt'], { type: 'brin' })
 export class EventLogEntry {
   /** Insertion order: breaks ties between events of the same instant. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'journey_event_log_pkey' })

@@ -33,7 +33,8 @@ export class FlagEntity {
 @Entity('journey_flag_history')
 @Index('journey_flag_history_by_user', ['userId', 'id'])
 @Index('journey_flag_history_timeline', ['userId', 'occurredAt', 'id'])
-@Index('journey_flag_history_changed', ['changedAt'])
+// BRIN: rows arrive in decision order, and only retention reads it (migration EventLogDedupe).
+@Index('journey_flag_history_changed', ['changedAt'], { type: 'brin' })
 export class FlagHistoryEntity {
   /** bigserial: a string, as `pg` returns int8. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'journey_flag_history_pkey' })
