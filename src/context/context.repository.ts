@@ -138,24 +138,35 @@ export class ContextRepository {
     }));
   }
 
-  async upsertRecords(tx: Writer, rows: RecordRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await tx.query(
-      `INSERT INTO participant_records (user_id, entity, record_key, fields, occurred_at)
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(user_id uuid, entity text, record_key text, fields jsonb, occurred_at timestamptz)
-       ON CONFLICT (user_id, entity, record_key) DO UPDATE SET fields = EXCLUDED.fields, occurred_at = EXCLUDED.occurred_at`,
-      [
-        JSON.stringify(
-          rows.map((r) => ({
-            user_id: r.userId,
-            entity: r.entity,
-            record_key: r.key,
-            fields: r.record.fields,
-            occurred_at: new Date(r.record.occurredAt).toISOString(),
-          })),
-        ),
-      ],
-    );
+  /**
+   * Writes merged records: `added` ones as plain inserts, `changed` ones as updates. The caller holds
+   * the participants' locks (touchParticipants) and read their records after taking them, so it knows
+   * which exist: no speculative insert or row lock per record, as ON CONFLICT would cost. Two
+   * independent writes (different rows), so they may share a WriteBatch's statement.
+   */
+  async writeRecords(tx: Writer, { added, changed }: { added: RecordRow[]; changed: RecordRow[] }): Promise<void> {
+    const doc = (rows: RecordRow[]) =>
+      JSON.stringify(
+        rows.map((r) => ({
+          user_id: r.userId,
+          entity: r.entity,
+          record_key: r.key,
+          fields: r.record.fields,
+          occurred_at: new Date(r.record.occurredAt).toISOString(),
+        })),
+      );
+    const columns = `x(user_id uuid, entity text, record_key text, fields jsonb, occurred_at timestamptz)`;
+    if (added.length > 0)
+      await tx.query(
+        `INSERT INTO participant_records (user_id, entity, record_key, fields, occurred_at) SELECT * FROM jsonb_to_recordset($1::jsonb) AS ${columns}`,
+        [doc(added)],
+      );
+    if (changed.length > 0)
+      await tx.query(
+        `UPDATE participant_records r SET fields = x.fields, occurred_at = x.occurred_at FROM jsonb_to_recordset($1::jsonb) AS ${columns}
+         WHERE r.user_id = x.user_id AND r.entity = x.entity AND r.record_key = x.record_key`,
+        [doc(changed)],
+      );
   }
 
   /** Contexts and engine state of these participants (an unknown one gets an empty context). */

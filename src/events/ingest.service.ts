@@ -133,6 +133,7 @@ export class IngestService {
   private async applyRecords(tx: Writer, applied: Resolved[], stored: RecordRow[]): Promise<Map<string, RecordRow>> {
     const key = (r: { userId: string; entity: string; key: string }) => `${r.userId}\u0000${refKey(r.entity, r.key)}`;
     const records = new Map(stored.map((r) => [key(r), r]));
+    const existing = new Set(records.keys());
     const touched = new Map<string, RecordRow>();
     for (const a of applied) {
       const row = { userId: a.userId, entity: a.patch.entity, key: a.patch.key };
@@ -141,7 +142,9 @@ export class IngestService {
       records.set(k, merged);
       touched.set(k, merged);
     }
-    await this.context.upsertRecords(tx, [...touched.values()]);
+    const added = [...touched].filter(([k]) => !existing.has(k)).map(([, r]) => r);
+    const changed = [...touched].filter(([k]) => existing.has(k)).map(([, r]) => r);
+    await this.context.writeRecords(tx, { added, changed });
     return records;
   }
 }
