@@ -6,22 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createDataSource } from '../../src/database/data-source.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/database/embedded.js';
 import { ENTITIES } from '../../src/entities.js';
-import { backend, freshDatabase, TEST_PG_URL } from '../support/app.js';
+import { backend, emptyDatabase } from '../support/app.js';
 
 describe(`migration EventLogDedupe (${backend})`, () => {
-  let embedded: EmbeddedPostgres | undefined;
-  let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
-  afterAll(async () => {
-    await embedded?.stop();
-    await database?.drop();
-  });
+  let database: Awaited<ReturnType<typeof emptyDatabase>> | undefined;
+  afterAll(() => database?.drop());
 
   it('moves ids processed before the event log into it, keeps a waiting event’s data, drops processed_events; down restores it', async () => {
-    if (TEST_PG_URL) database = await freshDatabase();
-    else embedded = await startEmbeddedPostgres(null);
-    const url = database?.url ?? embedded!.url;
+    database = await emptyDatabase();
+    const { url } = database;
     const options = { type: 'postgres' as const, url, uuidExtension: 'pgcrypto' as const, extra: { max: 1 } };
 
     const before = new DataSource({ ...options, migrations: MIGRATIONS.slice(0, -1) });
@@ -46,7 +40,7 @@ describe(`migration EventLogDedupe (${backend})`, () => {
     );
     await before.destroy();
 
-    const after = createDataSource({ url, embedded: !database, entities: ENTITIES });
+    const after = createDataSource({ url, embedded: database.embedded, entities: ENTITIES });
     await after.initialize();
     try {
       await after.runMigrations({ transaction: 'each' });

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { startEmbeddedPostgres } from '../../src/database/embedded.js';
 import { freshDatabase as sharedFreshDatabase } from './database.js';
 
 export const KEYS = { admin: 'admin-key-123456', service: 'service-key-123456', reader: 'reader-key-123456' };
@@ -21,6 +22,16 @@ export const TEST_LOG_LEVEL = process.env.JOURNEY_TEST_LOGS || 'silent';
 
 /** A fresh, empty database on the test PostgreSQL server; dropped by the returned function. */
 export const freshDatabase = () => sharedFreshDatabase(TEST_PG_URL!);
+
+/** An empty database without the app, for a test that runs migrations itself: on TEST_PG_URL, or PGlite in memory. */
+export async function emptyDatabase(): Promise<{ url: string; embedded: boolean; drop(): Promise<void> }> {
+  if (TEST_PG_URL) {
+    const database = await freshDatabase();
+    return { url: database.url, embedded: false, drop: database.drop };
+  }
+  const embedded = await startEmbeddedPostgres(null);
+  return { url: embedded.url, embedded: true, drop: () => embedded.stop() };
+}
 
 export interface TestApp {
   app: INestApplication;
