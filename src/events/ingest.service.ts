@@ -133,18 +133,21 @@ export class IngestService {
   private async applyRecords(tx: Writer, applied: Resolved[], stored: RecordRow[]): Promise<Map<string, RecordRow>> {
     const key = (r: { userId: string; entity: string; key: string }) => `${r.userId}\u0000${refKey(r.entity, r.key)}`;
     const records = new Map(stored.map((r) => [key(r), r]));
-    const existing = new Set(records.keys());
-    const touched = new Map<string, RecordRow>();
+    const touched = new Map<string, { row: RecordRow; added: boolean }>();
     for (const a of applied) {
       const row = { userId: a.userId, entity: a.patch.entity, key: a.patch.key };
       const k = key(row);
-      const merged = { ...row, record: merge(records.get(k)?.record, a.patch, Date.parse(a.event.timestamp)) };
+      const before = records.get(k);
+      const merged = { ...row, record: merge(before?.record, a.patch, Date.parse(a.event.timestamp)) };
       records.set(k, merged);
-      touched.set(k, merged);
+      // Added if no stored row and no earlier event of this batch made it.
+      touched.set(k, { row: merged, added: touched.get(k)?.added ?? before === undefined });
     }
-    const added = [...touched].filter(([k]) => !existing.has(k)).map(([, r]) => r);
-    const changed = [...touched].filter(([k]) => existing.has(k)).map(([, r]) => r);
-    await this.context.writeRecords(tx, { added, changed });
+    const written = [...touched.values()];
+    await this.context.writeRecords(tx, {
+      added: written.filter((t) => t.added).map((t) => t.row),
+      changed: written.filter((t) => !t.added).map((t) => t.row),
+    });
     return records;
   }
 }
