@@ -24,7 +24,7 @@ export type Service = ServiceProcess;
  */
 export async function startService({ env = {}, tty = false }: { env?: Record<string, string>; tty?: boolean } = {}): Promise<Service> {
   await build();
-  return ServiceProcess.start({
+  const service = await ServiceProcess.start({
     main: join(ROOT, 'dist/src/main.js'),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', JOURNEY_DATA_DIR: ':memory:', ...env },
     tty,
@@ -36,4 +36,13 @@ export async function startService({ env = {}, tty = false }: { env?: Record<str
       timeoutMs: 120_000,
     },
   });
+  started.push(service);
+  return service;
 }
+
+// Whatever a test file started is stopped when it ends, even after a failed expectation skipped the
+// test's own stop(): a service left running keeps its pipes open, and Jest would never exit.
+const started: Service[] = [];
+afterAll(async () => {
+  await Promise.all(started.splice(0).map((s) => s.stop()));
+});

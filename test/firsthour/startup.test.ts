@@ -3,18 +3,7 @@
  * ending with one "ready" line (URL, database, Kafka, docs), none of Nest's per-route chatter; then a
  * line when it shuts down and one when it has stopped. In JSON (not a terminal) the same, as log lines.
  */
-import { startService as start, type Service } from './service.js';
-
-// A failed expectation must not leave a service running: its open pipes would keep Jest from exiting.
-const started: Service[] = [];
-const startService = async (options?: Parameters<typeof start>[0]) => {
-  const service = await start(options);
-  started.push(service);
-  return service;
-};
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop()));
-});
+import { startService } from './service.js';
 
 // eslint-disable-next-line no-control-regex
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').replace(/\r/g, '');
