@@ -6,6 +6,7 @@ import { EventLog1796461790791 } from './1796461790791-EventLog.js';
 import { FlagHolders1796463460053 } from './1796463460053-FlagHolders.js';
 import { StatsAndAuthors1796500000000 } from './1796500000000-StatsAndAuthors.js';
 import { EventLogDedupe1796600000000 } from './1796600000000-EventLogDedupe.js';
+import { OutboxPending1796700000000 } from './1796700000000-OutboxPending.js';
 
 /** Every migration, in order. Listed explicitly: ESM builds cannot rely on file globs. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   FlagHolders1796463460053,
   StatsAndAuthors1796500000000,
   EventLogDedupe1796600000000,
+  OutboxPending1796700000000,
 ];

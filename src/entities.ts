@@ -7,7 +7,7 @@ import { EventLogEntry } from './eventlog/event-log.entity.js';
 import { ParticipantEntity, ParticipantRecordEntity, PendingEventEntity } from './context/participant.entity.js';
 import { FlagEntity, FlagHistoryEntity } from './flags/flag.entity.js';
 import { MilestoneEntity } from './milestones/milestone.entity.js';
-import { OutboxEntity } from './outbox/outbox.entity.js';
+import { OutboxEntity, OutboxPendingEntity } from './outbox/outbox.entity.js';
 import { RuleEntity, RuleVersionEntity } from './rules/rule.entity.js';
 import { FlagHourlyRollup, RuleHourlyRollup } from './stats/stats.entities.js';
 
@@ -21,6 +21,7 @@ export const ENTITIES = [
   FlagHistoryEntity,
   MilestoneEntity,
   OutboxEntity,
+  OutboxPendingEntity,
   BackfillEntity,
   EventLogEntry,
   FlagHourlyRollup,

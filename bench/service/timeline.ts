@@ -40,9 +40,10 @@ async function fill(
   await q(`INSERT INTO journey_milestones (user_id, milestone, reached_at, triggered_by_rule, metadata, occurred_at)
     SELECT u, 'milestone_' || i, now(), 'rule_1', '{}', date_trunc('milliseconds', ${at})
     FROM ${users} AS p(u), generate_series(1, $1::int / 10) AS i`);
-  await q(`INSERT INTO journey_outbox (event_id, type, user_id, envelope, published_at, occurred_at)
-    SELECT gen_random_uuid(), 'orchestration.flag.updated', u, '{}', now(), date_trunc('milliseconds', ${at})
+  await q(`INSERT INTO journey_outbox (event_id, type, user_id, envelope, occurred_at)
+    SELECT gen_random_uuid(), 'orchestration.flag.updated', u, '{}', date_trunc('milliseconds', ${at})
     FROM ${users} AS p(u), generate_series(1, ($1::int * 2) / 10) AS i`);
+  await db.pool.query(`DELETE FROM journey_outbox_pending`); // published
 }
 
 export async function timelinePart(opts: { entries: number; others: number; log: Log }): Promise<TimelineResult> {

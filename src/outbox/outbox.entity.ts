@@ -1,12 +1,15 @@
-/** The outbox module's table: events written with the decision that caused them, published after. */
-import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+/**
+ * The outbox module's tables: events written with the decision that caused them, and which of them
+ * the relay has yet to publish. An outbox row is written once and never updated.
+ */
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import type { OutputEnvelope } from '../contracts/events.js';
 
 @Entity('journey_outbox')
 @Unique('journey_outbox_event_id_key', ['eventId'])
-@Index('journey_outbox_unpublished', ['id'], { where: 'published_at IS NULL' })
 @Index('journey_outbox_timeline', ['userId', 'occurredAt', 'id'])
-@Index('journey_outbox_published', ['publishedAt'], { where: 'published_at IS NOT NULL' })
+/** Only retention reads it; rows arrive in time order. */
+@Index('journey_outbox_created', ['createdAt'], { type: 'brin' })
 export class OutboxEntity {
   /** bigserial: a string, as `pg` returns int8. */
   @PrimaryGeneratedColumn('increment', { type: 'bigint', primaryKeyConstraintName: 'journey_outbox_pkey' })
@@ -27,10 +30,14 @@ export class OutboxEntity {
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
 
-  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
-  publishedAt!: Date | null;
-
   /** Program time of the cause. */
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt!: Date;
+}
+
+/** An outbox row not yet published: written with it, deleted by the relay that publishes it. */
+@Entity('journey_outbox_pending')
+export class OutboxPendingEntity {
+  @PrimaryColumn({ type: 'bigint', primaryKeyConstraintName: 'journey_outbox_pending_pkey' })
+  id!: string;
 }

@@ -19,7 +19,10 @@ export interface OutboxRow {
 export class OutboxRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** `occurredAt[i]`: program time of what caused envelope i (default: its timestamp, the decision time). */
+  /**
+   * `occurredAt[i]`: program time of what caused envelope i (default: its timestamp, the decision time).
+   * The database marks each row pending (journey_outbox_pending, by a statement trigger).
+   */
   async append(tx: Writer, envelopes: OutputEnvelope[], occurredAt: readonly number[] = []): Promise<void> {
     if (envelopes.length === 0) return;
     await tx.query(
@@ -39,10 +42,14 @@ export class OutboxRepository {
     );
   }
 
-  /** The oldest unpublished rows, locked for this relay (others skip them). */
+  /**
+   * The oldest unpublished rows. Not locked: only the relay that holds the relay lock
+   * (RELAY_LOCK_KEY) reads or publishes them.
+   */
   async claimUnpublished(tx: EntityManager, limit: number): Promise<OutboxRow[]> {
     const rows: Pick<RowOf<OutboxEntity>, 'id' | 'type' | 'user_id' | 'envelope' | 'created_at'>[] = await tx.query(
-      `SELECT id, type, user_id, envelope, created_at FROM journey_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      `SELECT o.id, o.type, o.user_id, o.envelope, o.created_at
+       FROM journey_outbox_pending p JOIN journey_outbox o ON o.id = p.id ORDER BY p.id LIMIT $1`,
       [limit],
     );
     return rows.map((r) => ({ id: r.id, type: r.type, userId: r.user_id, envelope: r.envelope, createdAt: r.created_at }));
@@ -50,7 +57,7 @@ export class OutboxRepository {
 
   async markPublished(tx: EntityManager, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await tx.query(`UPDATE journey_outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+    await tx.query(`DELETE FROM journey_outbox_pending WHERE id = ANY($1::bigint[])`, [ids]);
   }
 
   /** Marks the unpublished rows whose id lies in one of the ranges (the relay marker's); how many. */
@@ -58,10 +65,9 @@ export class OutboxRepository {
     if (ranges.length === 0) return 0;
     const [{ n }]: { n: number }[] = await tx.query(
       `WITH marked AS (
-         UPDATE journey_outbox o SET published_at = now()
-         FROM unnest($1::bigint[], $2::bigint[]) AS r(lo, hi)
-         WHERE o.published_at IS NULL AND o.id BETWEEN r.lo AND r.hi
-         RETURNING o.id
+         DELETE FROM journey_outbox_pending p USING unnest($1::bigint[], $2::bigint[]) AS r(lo, hi)
+         WHERE p.id BETWEEN r.lo AND r.hi
+         RETURNING p.id
        ) SELECT count(*)::int AS n FROM marked`,
       [ranges.map(([lo]) => String(lo)), ranges.map(([, hi]) => String(hi))],
     );
@@ -70,7 +76,7 @@ export class OutboxRepository {
 
   async backlog(): Promise<{ count: number; oldest: Date | null }> {
     const [row]: { count: string; oldest: Date | null }[] = await this.db.query(
-      `SELECT count(*) AS count, min(created_at) AS oldest FROM journey_outbox WHERE published_at IS NULL`,
+      `SELECT count(*) AS count, min(o.created_at) AS oldest FROM journey_outbox_pending p JOIN journey_outbox o ON o.id = p.id`,
     );
     return { count: Number(row.count), oldest: row.oldest };
   }
@@ -83,8 +89,15 @@ export class OutboxRepository {
     return rows.map((r) => ({ id: r.id, type: r.type, userId: r.user_id, envelope: r.envelope, createdAt: r.created_at }));
   }
 
-  /** Deletes rows published before `cutoff` (retention); how many. */
+  /** Deletes published rows written before `cutoff` (retention); how many. */
   deletePublishedBefore(cutoff: Date, limit: number): Promise<number> {
-    return deleteBatch(this.db.manager, 'journey_outbox', 'id', 'published_at < $1', [cutoff.toISOString()], limit);
+    return deleteBatch(
+      this.db.manager,
+      'journey_outbox',
+      'id',
+      'created_at < $1 AND NOT EXISTS (SELECT 1 FROM journey_outbox_pending p WHERE p.id = journey_outbox.id)',
+      [cutoff.toISOString()],
+      limit,
+    );
   }
 }

@@ -73,7 +73,8 @@ const SOURCES: Record<TimelineKind, { table: string; idType: 'bigint' | 'uuid'; 
   output: {
     table: 'journey_outbox',
     idType: 'bigint',
-    columns: `event_id AS "eventId", type, published_at IS NOT NULL AS published, envelope`,
+    columns: `event_id AS "eventId", type, NOT EXISTS (SELECT 1 FROM journey_outbox_pending p WHERE p.id = journey_outbox.id) AS published,
+      envelope`,
   },
 };
 

@@ -3,11 +3,8 @@
  * processed events before the event log existed keeps recognising them as duplicates after the upgrade.
  */
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { MIGRATIONS } from '../../migrations/index.js';
-import { createDataSource } from '../../src/database/data-source.js';
-import { ENTITIES } from '../../src/entities.js';
-import { backend, emptyDatabase } from '../support/app.js';
+import { EventLogDedupe1796600000000 } from '../../migrations/1796600000000-EventLogDedupe.js';
+import { backend, emptyDatabase, migratedTo } from '../support/app.js';
 
 describe(`migration EventLogDedupe (${backend})`, () => {
   let database: Awaited<ReturnType<typeof emptyDatabase>> | undefined;
@@ -16,11 +13,7 @@ describe(`migration EventLogDedupe (${backend})`, () => {
   it('moves ids processed before the event log into it, keeps a waiting event’s data, drops processed_events; down restores it', async () => {
     database = await emptyDatabase();
     const { url } = database;
-    const options = { type: 'postgres' as const, url, uuidExtension: 'pgcrypto' as const, extra: { max: 1 } };
-
-    const before = new DataSource({ ...options, migrations: MIGRATIONS.slice(0, -1) });
-    await before.initialize();
-    await before.runMigrations({ transaction: 'each' });
+    const before = await migratedTo(url, EventLogDedupe1796600000000, false);
     const [old, waiting, logged] = [randomUUID(), randomUUID(), randomUUID()];
     await before.query(
       `INSERT INTO processed_events (event_id, type, occurred_at, received_at) VALUES
@@ -40,10 +33,8 @@ describe(`migration EventLogDedupe (${backend})`, () => {
     );
     await before.destroy();
 
-    const after = createDataSource({ url, embedded: database.embedded, entities: ENTITIES });
-    await after.initialize();
+    const after = await migratedTo(url, EventLogDedupe1796600000000, true);
     try {
-      await after.runMigrations({ transaction: 'each' });
       const rows: { event_id: string; user_id: string | null; type: string; received_at: Date; source: string; data: unknown }[] =
         await after.query(`SELECT event_id, user_id, type, received_at, source, data FROM journey_event_log ORDER BY occurred_at`);
       expect(rows).toEqual([
@@ -61,7 +52,7 @@ describe(`migration EventLogDedupe (${backend})`, () => {
       ]);
       expect(await after.query(`SELECT to_regclass('processed_events') AS t`)).toEqual([{ t: null }]);
 
-      await after.undoLastMigration({ transaction: 'each' });
+      await after.undoLastMigration();
       const restored: { event_id: string }[] = await after.query(`SELECT event_id FROM processed_events ORDER BY received_at`);
       expect(restored.map((r) => r.event_id)).toEqual([old, waiting, logged]);
     } finally {

@@ -103,19 +103,24 @@ describe(`program time of flag changes and milestones (${backend})`, () => {
 });
 
 describe(`retention (${backend})`, () => {
-  it('deletes log rows and dedupe ids past JOURNEY_EVENT_RETENTION_DAYS, published outbox rows past 7 days; keeps the audit trail', async () => {
+  it('deletes log rows and dedupe ids past JOURNEY_EVENT_RETENTION_DAYS, published outbox rows written more than 7 days ago; keeps the audit trail', async () => {
     const u = randomUUID();
     const sessions = [1, 2, 3].map((i) => ev.session(u, `s${i}-${u}`, 5, daysAgo(4 - i)));
     await ingest(sessions);
     const ids = sessions.map((s) => s.id);
     const outbox = async () =>
-      t.db.query<{ published: boolean }[]>(`SELECT published_at IS NOT NULL AS published FROM journey_outbox WHERE user_id = $1`, [u]);
-    expect((await outbox()).length).toBeGreaterThan(0);
-    // One output was published eight days ago; the others wait for the relay.
-    await t.db.query(
-      `UPDATE journey_outbox SET published_at = now() - interval '8 days' WHERE id = (SELECT min(id) FROM journey_outbox WHERE user_id = $1)`,
-      [u],
-    );
+      t.db.query<{ published: boolean }[]>(
+        `SELECT NOT EXISTS (SELECT 1 FROM journey_outbox_pending p WHERE p.id = o.id) AS published FROM journey_outbox o WHERE user_id = $1`,
+        [u],
+      );
+    expect((await outbox()).length).toBeGreaterThan(1);
+    expect((await outbox()).every((r) => !r.published)).toBe(true);
+    // Two outputs were written eight days ago: the first was published, the second still waits for the relay.
+    const [first, second] = (
+      await t.db.query<{ id: string }[]>(`SELECT id FROM journey_outbox WHERE user_id = $1 ORDER BY id LIMIT 2`, [u])
+    ).map((r) => r.id);
+    await t.db.query(`UPDATE journey_outbox SET created_at = now() - interval '8 days' WHERE id IN ($1, $2)`, [first, second]);
+    await t.db.query(`DELETE FROM journey_outbox_pending WHERE id = $1`, [first]);
     const outputs = (await outbox()).length;
 
     const retention = t.app.get(RetentionService);

@@ -5,6 +5,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { MIGRATIONS } from '../../migrations/index.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
 import { startEmbeddedPostgres } from '../../src/database/embedded.js';
@@ -31,6 +32,25 @@ export async function emptyDatabase(): Promise<{ url: string; embedded: boolean;
   }
   const embedded = await startEmbeddedPostgres(null);
   return { url: embedded.url, embedded: true, drop: () => embedded.stop() };
+}
+
+/**
+ * The database at `url` migrated up to `migration`, and with it when `including`: for a test of that
+ * migration's up and down (`undoLastMigration` then undoes it). One connection, as PGlite takes.
+ */
+export async function migratedTo(url: string, migration: (typeof MIGRATIONS)[number], including: boolean): Promise<DataSource> {
+  const at = MIGRATIONS.indexOf(migration);
+  const db = new DataSource({
+    type: 'postgres',
+    url,
+    uuidExtension: 'pgcrypto',
+    extra: { max: 1 },
+    migrations: MIGRATIONS.slice(0, at + (including ? 1 : 0)),
+    migrationsTransactionMode: 'each',
+  });
+  await db.initialize();
+  await db.runMigrations();
+  return db;
 }
 
 export interface TestApp {
