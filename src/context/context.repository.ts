@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EntityName } from '../contracts/entities.js';
 import type { RowOf } from '../database/row.js';
+import type { JsonRow, Reader } from '../database/read-batch.js';
 import type { EventEnvelope } from '../contracts/events.js';
 import type { EntityRecord, ParticipantContext } from '../engine/types.js';
 import { ParticipantEntity, type ParticipantRecordEntity } from './participant.entity.js';
@@ -124,17 +125,17 @@ export class ContextRepository {
   }
 
   /** Every record of these participants. */
-  async loadRecords(tx: EntityManager, userIds: string[]): Promise<RecordRow[]> {
+  async loadRecords(reader: Reader, userIds: string[]): Promise<RecordRow[]> {
     if (userIds.length === 0) return [];
-    const rows: { user_id: string; entity: EntityName; record_key: string; fields: Record<string, unknown>; occurred_at: Date }[] =
-      await tx.query(`SELECT user_id, entity, record_key, fields, occurred_at FROM participant_records WHERE user_id = ANY($1::uuid[])`, [
-        userIds,
-      ]);
+    const rows = await reader.query<JsonRow<RowOf<ParticipantRecordEntity>> & { entity: EntityName }>(
+      `SELECT user_id, entity, record_key, fields, occurred_at FROM participant_records WHERE user_id = ANY($1::uuid[])`,
+      [userIds],
+    );
     return rows.map((r) => ({
       userId: r.user_id,
       entity: r.entity,
       key: r.record_key,
-      record: { fields: r.fields, occurredAt: r.occurred_at.getTime() },
+      record: { fields: r.fields, occurredAt: Date.parse(r.occurred_at) },
     }));
   }
 
@@ -170,14 +171,22 @@ export class ContextRepository {
   }
 
   /** Contexts and engine state of these participants (an unknown one gets an empty context). */
-  async loadParticipants(tx: EntityManager, userIds: string[]): Promise<Map<string, LoadedParticipant>> {
+  async loadParticipants(reader: Reader, userIds: string[]): Promise<Map<string, LoadedParticipant>> {
     if (userIds.length === 0) return new Map();
-    const people: Pick<RowOf<ParticipantEntity>, 'user_id' | 'first_seen_at' | 'matched_rules'>[] = await tx.query(
-      `SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[])`,
-      [userIds],
+    const [people, records] = await Promise.all([
+      reader.query<JsonRow<Pick<RowOf<ParticipantEntity>, 'user_id' | 'first_seen_at' | 'matched_rules'>>>(
+        `SELECT user_id, first_seen_at, matched_rules FROM participants WHERE user_id = ANY($1::uuid[])`,
+        [userIds],
+      ),
+      this.loadRecords(reader, userIds),
+    ]);
+    const stored = new Map(
+      people.map((p) => [
+        p.user_id,
+        { firstSeenAt: p.first_seen_at === null ? null : Date.parse(p.first_seen_at), matchedRules: p.matched_rules },
+      ]),
     );
-    const stored = new Map(people.map((p) => [p.user_id, { firstSeenAt: ms(p.first_seen_at), matchedRules: p.matched_rules }]));
-    return participantsOf(userIds, stored, await this.loadRecords(tx, userIds));
+    return participantsOf(userIds, stored, records);
   }
 
   /**

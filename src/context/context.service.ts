@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AGGREGATES, ENTITIES, ENTITY_NAMES, type FieldSpec } from '../contracts/entities.js';
 import { derive } from '../engine/conditions.js';
 import type { ParticipantContext } from '../engine/types.js';
+import { readTogether } from '../database/read-batch.js';
 import { ContextRepository } from './context.repository.js';
 import { visibleFields } from './projection.js';
 
@@ -27,7 +28,8 @@ export class ContextService {
     const key = contextCacheKey(userId);
     const cached = await this.cache.get<{ context: ParticipantContext; known: boolean }>(key);
     if (cached) return cached;
-    const p = (await this.repo.loadParticipants(this.db.manager, [userId])).get(userId)!;
+    const [loaded] = await readTogether(this.db.manager, (r) => [this.repo.loadParticipants(r, [userId])]);
+    const p = loaded.get(userId)!;
     const value = { context: p.context, known: p.known };
     await this.cache.set(key, value, this.config.contextCacheTtlMs);
     return value;

@@ -40,8 +40,13 @@ export class WriteBatch implements Writer {
     const ctes = parts.map(({ sql, params: own }, i) => {
       const offset = params.length;
       params.push(...own);
-      return `w${i} AS (${sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+      return `w${i} AS (${renumber(sql, offset)})`;
     });
     await this.tx.query(`WITH ${ctes.join(',\n')}\nSELECT 1`, params);
   }
+}
+
+/** `sql` with its parameters $1..$n moved up by `offset`, to join another statement's after them. */
+export function renumber(sql: string, offset: number): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
 }

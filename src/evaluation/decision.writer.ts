@@ -4,7 +4,7 @@ import { ContextRepository, type LoadedParticipant } from '../context/context.re
 import type { EventEnvelope, OutputEnvelope } from '../contracts/events.js';
 import { MILESTONE_EVENT } from '../contracts/rule.js';
 import { evaluate, type RuleSet } from '../engine/evaluate.js';
-import type { Decision } from '../engine/types.js';
+import type { Decision, FlagState } from '../engine/types.js';
 import { FlagsRepository, type FlagWrite, type Trigger } from '../flags/flags.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { milestoneKey, MilestonesRepository } from '../milestones/milestones.repository.js';
@@ -12,6 +12,13 @@ import { outputEnvelope } from '../outbox/envelope.js';
 import { OutboxRepository } from '../outbox/outbox.repository.js';
 import { recordRuleRollup } from '../stats/rollup.js';
 import { WriteBatch } from '../database/write-batch.js';
+import { readTogether, type Reader } from '../database/read-batch.js';
+
+/** What the engine's state holds besides the participants' own rows: their flags and milestones. */
+export interface StoredState {
+  flags: ReadonlyMap<string, Record<string, FlagState>>;
+  milestones: ReadonlyMap<string, Set<string>>;
+}
 
 export interface EvaluateOptions {
   now: number;
@@ -25,8 +32,10 @@ export interface EvaluateOptions {
   trigger?: Extract<Trigger, 'manual' | 'evaluation'>;
   /** Decide but write nothing. */
   dryRun?: boolean;
-  /** The participants' contexts and state when the caller has already read them (ingest). */
+  /** The participants' contexts and state when the caller has already read them (ingest, a hand-back). */
   loaded?: ReadonlyMap<string, LoadedParticipant>;
+  /** Their flags and milestones when the caller has already read them (ingest, with the records: readState). */
+  state?: StoredState;
   /** Writes the caller queued to go in the same statement as the decisions' (ingest: the merged records). */
   batch?: WriteBatch;
 }
@@ -46,14 +55,22 @@ export class DecisionWriter {
     private readonly metrics: MetricsService,
   ) {}
 
+  /** The flags and milestones of these participants, read through the caller's reader (readTogether). */
+  async readState(reader: Reader, userIds: string[]): Promise<StoredState> {
+    const [flags, milestones] = await Promise.all([this.flags.loadStates(reader, userIds), this.milestones.loadNames(reader, userIds)]);
+    return { flags, milestones };
+  }
+
   /** Evaluates participants (already locked by the caller) and writes what changed. */
   async evaluateUsers(tx: EntityManager, userIds: string[], opts: EvaluateOptions): Promise<Decision[]> {
     if (userIds.length === 0) return [];
     const started = performance.now();
     const { ruleSet } = opts;
-    const participants = opts.loaded ?? (await this.context.loadParticipants(tx, userIds));
-    const flagStates = await this.flags.loadStates(tx, userIds);
-    const reached = await this.milestones.loadNames(tx, userIds);
+    // What the caller has not read yet, in one round trip.
+    const [participants, { flags: flagStates, milestones: reached }] = await readTogether(tx, (r) => [
+      opts.loaded ?? this.context.loadParticipants(r, userIds),
+      opts.state ?? this.readState(r, userIds),
+    ]);
     const decisions: Decision[] = [];
     const fired: string[] = [];
     for (const userId of userIds) {

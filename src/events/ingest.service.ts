@@ -12,6 +12,7 @@ import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { Clock } from '../common/clock.js';
 import { withRetry } from '../database/retry.js';
 import { WriteBatch, type Writer } from '../database/write-batch.js';
+import { readTogether } from '../database/read-batch.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { EventLogRepository } from '../eventlog/event-log.repository.js';
 import { HTTP_SOURCE, type EventSource } from '../eventlog/event-source.js';
@@ -93,13 +94,17 @@ export class IngestService {
       seen.set(a.userId, { first: Math.min(s?.first ?? t, t), last: Math.max(s?.last ?? t, t) });
       causedBy.set(a.userId, [...(causedBy.get(a.userId) ?? []), a.event]);
     }
-    // Lock the participants, then read each one's records once: the merge and the evaluation share them.
+    // Lock the participants, then read their records, flags and milestones at once: the merge and the evaluation share them.
     const stored = await this.context.touchParticipants(tx, seen);
     const userIds = [...seen.keys()].sort();
-    const records = await this.applyRecords(batch, applied, await this.context.loadRecords(tx, userIds));
+    const [storedRecords, state] = await readTogether(tx, (r) => [
+      this.context.loadRecords(r, userIds),
+      this.evaluation.readState(r, userIds),
+    ]);
+    const records = await this.applyRecords(batch, applied, storedRecords);
     const loaded = participantsOf(userIds, stored, records.values());
 
-    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causedBy, ruleSet, loaded, batch });
+    const decisions = await this.evaluation.evaluateUsers(tx, userIds, { now, causedBy, ruleSet, loaded, state, batch });
     await batch.flush();
     return {
       accepted: incoming.length,

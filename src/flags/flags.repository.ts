@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { RowOf } from '../database/row.js';
+import type { JsonRow, Reader } from '../database/read-batch.js';
 import { MANUAL_OWNER } from '../contracts/rule.js';
 import type { FlagState } from '../engine/types.js';
 import { FlagEntity, FlagHistoryEntity } from './flag.entity.js';
@@ -79,10 +80,10 @@ export class FlagsRepository {
     }));
   }
 
-  async loadStates(tx: EntityManager, userIds: string[]): Promise<Map<string, Record<string, FlagState>>> {
+  async loadStates(reader: Reader, userIds: string[]): Promise<Map<string, Record<string, FlagState>>> {
     const out = new Map<string, Record<string, FlagState>>();
     if (userIds.length === 0) return out;
-    const rows: Omit<RowOf<FlagEntity>, 'id'>[] = await tx.query(
+    const rows = await reader.query<JsonRow<Omit<RowOf<FlagEntity>, 'id'>>>(
       `SELECT user_id, flag, value, set_by_rule, set_at, expires_at FROM journey_flags WHERE user_id = ANY($1::uuid[])`,
       [userIds],
     );
@@ -91,8 +92,8 @@ export class FlagsRepository {
       flags[r.flag] = {
         value: r.value,
         setByRule: r.set_by_rule,
-        setAt: r.set_at.getTime(),
-        expiresAt: r.expires_at ? r.expires_at.getTime() : null,
+        setAt: Date.parse(r.set_at),
+        expiresAt: r.expires_at === null ? null : Date.parse(r.expires_at),
       };
       out.set(r.user_id, flags);
     }

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock.js';
 import { invalid, notFound } from '../common/errors.js';
 import { ContextRepository } from '../context/context.repository.js';
 import { ContextService } from '../context/context.service.js';
+import { readTogether } from '../database/read-batch.js';
 import { FLAG_EVENT, MANUAL_OWNER } from '../contracts/rule.js';
 import { DecisionWriter } from '../evaluation/decision.writer.js';
 import { FlagsRepository, type FlagWrite } from '../flags/flags.repository.js';
@@ -59,7 +60,7 @@ export class ManualFlagsService {
       // The flag keeps its value, owned by nobody; the rules acting on it decide afresh, as on a rising edge.
       const value = await this.flags.release(tx, userId, flag, now);
       if (value === undefined) throw notFound(`the flag ${flag} of participant ${userId} is not set by hand`);
-      const loaded = await this.context.loadParticipants(tx, [userId]);
+      const [loaded] = await readTogether(tx, (r) => [this.context.loadParticipants(r, [userId])]);
       const p = loaded.get(userId)!;
       p.matchedRules = p.matchedRules.filter((id) => !ruleSet.byId.get(id)?.flagActions.has(flag));
       const [decision] = await this.evaluation.evaluateUsers(tx, [userId], { now, ruleSet, loaded, trigger: 'manual' });

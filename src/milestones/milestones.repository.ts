@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { deleteBatch } from '../database/batched-delete.js';
 import type { RowOf } from '../database/row.js';
+import type { Reader } from '../database/read-batch.js';
 import { MilestoneEntity } from './milestone.entity.js';
 
 export interface MilestoneRow {
@@ -37,10 +38,10 @@ export class MilestonesRepository {
     return row ? toRow(row) : undefined;
   }
 
-  async loadNames(tx: EntityManager, userIds: string[]): Promise<Map<string, Set<string>>> {
+  async loadNames(reader: Reader, userIds: string[]): Promise<Map<string, Set<string>>> {
     const out = new Map<string, Set<string>>();
     if (userIds.length === 0) return out;
-    const rows: Pick<RowOf<MilestoneEntity>, 'user_id' | 'milestone'>[] = await tx.query(
+    const rows = await reader.query<Pick<RowOf<MilestoneEntity>, 'user_id' | 'milestone'>>(
       `SELECT user_id, milestone FROM journey_milestones WHERE user_id = ANY($1::uuid[])`,
       [userIds],
     );
