@@ -34,15 +34,22 @@ export const instantInRange = (ms: number) => Number.isFinite(ms) && ms >= MIN &
 export function instantProblem(value: string): string | undefined {
   const m = DATE_TIME.exec(value);
   if (!m) return 'must be a valid date-time';
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[5], m[6], m[7]].map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 60)
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const second = Number(m[7]);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || Number(m[5]) > 23 || Number(m[6]) > 59 || second > 60)
     return `must be a valid date-time: ${value.slice(0, 40)} does not exist`;
   if (m[10] && (Number(m[11]) > 23 || Number(m[12]) > 59)) return 'must be a valid date-time: its UTC offset is out of range';
   if (second === 60) return 'is a leap second (:60), which is not accepted: send :59.999 or the next second';
   if (year === 0) return RANGE;
   const ms = Date.parse(value);
-  // The same instant written the one way every parser reads alike.
-  const strict = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[5]}:${m[6]}:${m[7]}${(m[8] ?? '').slice(0, 4)}${m[10] ? m[9] : 'Z'}`);
+  // The same instant written the one way every parser reads alike; most values already are (a 'T',
+  // at most milliseconds, 'Z' or an offset), and need no second reading.
+  const written = m[4] === 'T' && (m[8]?.length ?? 0) <= 4 && m[9] !== 'z';
+  const strict = written
+    ? ms
+    : Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[5]}:${m[6]}:${m[7]}${(m[8] ?? '').slice(0, 4)}${m[10] ? m[9] : 'Z'}`);
   if (ms !== strict) return "must separate the date and the time with a 'T' (e.g. 2025-01-15T10:30:00Z)";
   if (!instantInRange(ms)) return RANGE;
   return undefined;

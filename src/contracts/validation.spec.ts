@@ -1,6 +1,6 @@
 import { ENTITY_NAMES } from './entities.js';
 import { MAX_DEPTH, MILESTONE_EVENT, type RuleDocument } from './rule.js';
-import { formatProblems, toPath, validateRule, type Problem } from './validation.js';
+import { formatProblems, MAX_JSON_DEPTH, storageProblems, toPath, validateRule, type Problem } from './validation.js';
 import { MENTOR_READY_RULE } from '../engine/testing.js';
 
 const valid: RuleDocument = MENTOR_READY_RULE;
@@ -367,5 +367,36 @@ describe('paths', () => {
         { path: '', reason: 'must be object' },
       ]),
     ).toBe('conditions[0].count_value: must be number; (root): must be object');
+  });
+});
+
+describe('storageProblems', () => {
+  it('names the path of each string, key or nesting PostgreSQL cannot store, and nothing else', () => {
+    const input = {
+      id: 'fine',
+      data: { tags: ['ok', 'a\u0000b', { deep: ['x\uDFFFy'] }], ['bad\u0000key']: 1, nested: { fine: 'yes', '': 'empty key' } },
+    };
+    expect(storageProblems(input, 'body').sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'body.data.bad\\u0000key', reason: 'this key contains a NUL character or an unpaired UTF-16 surrogate' },
+      { path: 'body.data.tags[1]', reason: 'contains a NUL character or an unpaired UTF-16 surrogate' },
+      { path: 'body.data.tags[2].deep[0]', reason: 'contains a NUL character or an unpaired UTF-16 surrogate' },
+    ]);
+    expect(storageProblems(['\uD800'])).toEqual([{ path: '[0]', reason: 'contains a NUL character or an unpaired UTF-16 surrogate' }]);
+    expect(storageProblems({ a: { '\uD800': 'x' } })).toEqual([
+      { path: 'a.\\ud800', reason: 'this key contains a NUL character or an unpaired UTF-16 surrogate' },
+    ]);
+    expect(storageProblems({ fine: ['a', { b: 'c' }], emoji: '😀' })).toEqual([]);
+  });
+
+  it('refuses nesting past MAX_JSON_DEPTH at the level where it starts', () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < MAX_JSON_DEPTH + 1; i++) deep = i % 2 ? [deep] : { k: deep };
+    // data, then 32 levels: 16 × `.k[0]`, whose last holds the 33rd, `.k`.
+    expect(storageProblems({ data: deep })).toEqual([
+      { path: `data${'.k[0]'.repeat(MAX_JSON_DEPTH / 2 - 1)}.k`, reason: `is nested more than ${MAX_JSON_DEPTH} levels deep` },
+    ]);
+    let fits: unknown = 'leaf';
+    for (let i = 0; i < MAX_JSON_DEPTH - 1; i++) fits = { k: fits };
+    expect(storageProblems({ data: fits })).toEqual([]);
   });
 });

@@ -122,26 +122,37 @@ const unstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s)
  */
 export function storageProblems(input: unknown, prefix = ''): Problem[] {
   const problems: Problem[] = [];
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: input, path: prefix, depth: 0 }];
+  // Paths are built only for a problem: most inputs have none, and every event is checked.
+  type Node = { value: unknown; depth: number; parent: Node | null; key: string | number };
+  const pathOf = (n: Node, last?: string): string => {
+    const keys: (string | number)[] = last === undefined ? [] : [last];
+    for (let at: Node | null = n; at?.parent; at = at.parent) keys.push(at.key);
+    let path = prefix;
+    for (let i = keys.length - 1; i >= 0; i--) path = typeof keys[i] === 'number' ? `${path}[${keys[i]}]` : join(path, keys[i] as string);
+    return path;
+  };
+  const stack: Node[] = [{ value: input, depth: 0, parent: null, key: '' }];
   while (stack.length && problems.length < 10) {
-    const { value, path, depth } = stack.pop()!;
+    const node = stack.pop()!;
+    const { value, depth } = node;
     if (typeof value === 'string') {
-      if (unstorable(value)) problems.push({ path, reason: 'contains a NUL character or an unpaired UTF-16 surrogate' });
+      if (unstorable(value)) problems.push({ path: pathOf(node), reason: 'contains a NUL character or an unpaired UTF-16 surrogate' });
     } else if (value && typeof value === 'object') {
       if (depth >= MAX_JSON_DEPTH) {
-        problems.push({ path, reason: `is nested more than ${MAX_JSON_DEPTH} levels deep` });
+        problems.push({ path: pathOf(node), reason: `is nested more than ${MAX_JSON_DEPTH} levels deep` });
         continue;
       }
-      if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: `${path}[${i}]`, depth: depth + 1 }));
+      if (Array.isArray(value))
+        for (let i = 0; i < value.length; i++) stack.push({ value: value[i], depth: depth + 1, parent: node, key: i });
       else
-        for (const [k, v] of Object.entries(value)) {
+        for (const k of Object.keys(value)) {
           if (unstorable(k))
             problems.push({
               // Shown escaped: the key itself is what cannot be stored (or printed).
-              path: join(path, JSON.stringify(k).slice(1, -1)),
+              path: pathOf(node, JSON.stringify(k).slice(1, -1)),
               reason: 'this key contains a NUL character or an unpaired UTF-16 surrogate',
             });
-          stack.push({ value: v, path: join(path, k), depth: depth + 1 });
+          stack.push({ value: (value as Record<string, unknown>)[k], depth: depth + 1, parent: node, key: k });
         }
     }
   }
