@@ -90,7 +90,7 @@ export class OutboxRepository {
   }
 
   /** Deletes published rows written before `cutoff` (retention); how many. */
-  deletePublishedBefore(cutoff: Date, limit: number): Promise<number> {
+  deletePublishedWrittenBefore(cutoff: Date, limit: number): Promise<number> {
     return deleteBatch(
       this.db.manager,
       'journey_outbox',

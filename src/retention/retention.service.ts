@@ -50,7 +50,7 @@ export class RetentionService extends PeriodicService {
     const result: RetentionRun = {
       // The log is also the dedupe: an event id is a duplicate for as long as the event is kept.
       events: await this.drain((n) => this.eventLog.deleteReceivedBefore(events, n)),
-      outbox: await this.drain((n) => this.outbox.deletePublishedBefore(before(outboxDays), n)),
+      outbox: await this.drain((n) => this.outbox.deletePublishedWrittenBefore(before(outboxDays), n)),
       backfills: await this.drain((n) => this.backfills.deleteFinishedBefore(events, n)),
       history: history ? await this.drain((n) => this.flags.deleteHistoryBefore(history, n)) : 0,
       milestones: history ? await this.drain((n) => this.milestones.deleteReachedBefore(history, n)) : 0,
