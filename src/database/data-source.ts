@@ -10,16 +10,18 @@ export interface DatabaseOptions {
   embedded: boolean;
   /** Every table's entity (src/entities.ts). */
   entities: DataSourceOptions['entities'];
+  /** Every migration (the default); a test of one migration stops at it. */
+  migrations?: DataSourceOptions['migrations'];
 }
 
-export function createDataSource({ url, embedded, entities }: DatabaseOptions): DataSource {
+export function createDataSource({ url, embedded, entities, migrations = MIGRATIONS }: DatabaseOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
     uuidExtension: 'pgcrypto',
     synchronize: false,
     migrationsRun: false,
-    migrations: MIGRATIONS,
+    migrations,
     migrationsTransactionMode: 'each',
     entities,
     logging: false,

@@ -12,8 +12,7 @@ describe(`migration EventLogDedupe (${backend})`, () => {
 
   it('moves ids processed before the event log into it, keeps a waiting event’s data, drops processed_events; down restores it', async () => {
     database = await emptyDatabase();
-    const { url } = database;
-    const before = await migratedTo(url, EventLogDedupe1796600000000, false);
+    const before = await migratedTo(database, EventLogDedupe1796600000000, false);
     const [old, waiting, logged] = [randomUUID(), randomUUID(), randomUUID()];
     await before.query(
       `INSERT INTO processed_events (event_id, type, occurred_at, received_at) VALUES
@@ -33,7 +32,7 @@ describe(`migration EventLogDedupe (${backend})`, () => {
     );
     await before.destroy();
 
-    const after = await migratedTo(url, EventLogDedupe1796600000000, true);
+    const after = await migratedTo(database, EventLogDedupe1796600000000, true);
     try {
       const rows: { event_id: string; user_id: string | null; type: string; received_at: Date; source: string; data: unknown }[] =
         await after.query(`SELECT event_id, user_id, type, received_at, source, data FROM journey_event_log ORDER BY occurred_at`);

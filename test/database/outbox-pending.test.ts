@@ -12,17 +12,16 @@ describe(`migration OutboxPending (${backend})`, () => {
 
   it('keeps unpublished rows pending, marks every row written after it pending, and down restores published_at', async () => {
     database = await emptyDatabase();
-    const { url } = database;
     const user = randomUUID();
     const insert = `INSERT INTO journey_outbox (event_id, type, user_id, envelope, occurred_at)
       SELECT gen_random_uuid(), 'orchestration.flag.updated', $1, '{}', now() FROM generate_series(1, $2::int)`;
 
-    const before = await migratedTo(url, OutboxPending1796700000000, false);
+    const before = await migratedTo(database, OutboxPending1796700000000, false);
     await before.query(insert, [user, 3]);
     await before.query(`UPDATE journey_outbox SET published_at = now() WHERE id = (SELECT min(id) FROM journey_outbox)`);
     await before.destroy();
 
-    const after = await migratedTo(url, OutboxPending1796700000000, true);
+    const after = await migratedTo(database, OutboxPending1796700000000, true);
     try {
       const ids = async () => (await after.query<{ id: string }[]>(`SELECT id FROM journey_outbox ORDER BY id`)).map((r) => r.id);
       const pending = async () => (await after.query<{ id: string }[]>(`SELECT id FROM journey_outbox_pending ORDER BY id`)).map((r) => r.id);

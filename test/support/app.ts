@@ -7,6 +7,8 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createApp } from '../../src/app.js';
+import { createDataSource } from '../../src/database/data-source.js';
+import { ENTITIES } from '../../src/entities.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
 import { startEmbeddedPostgres } from '../../src/database/embedded.js';
 import { freshDatabase as sharedFreshDatabase } from './database.js';
@@ -35,19 +37,16 @@ export async function emptyDatabase(): Promise<{ url: string; embedded: boolean;
 }
 
 /**
- * The database at `url` migrated up to `migration`, and with it when `including`: for a test of that
- * migration's up and down (`undoLastMigration` then undoes it). One connection, as PGlite takes.
+ * The empty database migrated up to `migration`, and with it when `including`: for a test of that
+ * migration's up and down (`undoLastMigration` then undoes it).
  */
-export async function migratedTo(url: string, migration: (typeof MIGRATIONS)[number], including: boolean): Promise<DataSource> {
-  const at = MIGRATIONS.indexOf(migration);
-  const db = new DataSource({
-    type: 'postgres',
-    url,
-    uuidExtension: 'pgcrypto',
-    extra: { max: 1 },
-    migrations: MIGRATIONS.slice(0, at + (including ? 1 : 0)),
-    migrationsTransactionMode: 'each',
-  });
+export async function migratedTo(
+  database: { url: string; embedded: boolean },
+  migration: (typeof MIGRATIONS)[number],
+  including: boolean,
+): Promise<DataSource> {
+  const migrations = MIGRATIONS.slice(0, MIGRATIONS.indexOf(migration) + (including ? 1 : 0));
+  const db = createDataSource({ ...database, entities: ENTITIES, migrations });
   await db.initialize();
   await db.runMigrations();
   return db;
