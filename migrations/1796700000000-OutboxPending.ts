@@ -4,8 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * What the relay has yet to publish moves to its own small table, `journey_outbox_pending` (the row id
  * alone): a statement trigger adds every row an INSERT writes to the outbox, so no writer can forget
  * it, and the relay deletes it once published. The outbox row itself is then written once and never
- * updated. Before, publishing updated every row's `published_at`, which two
- * partial indexes read, so each publication wrote a second copy of the row and four index entries.
+ * updated. Before, publishing updated every row's `published_at`, which two partial indexes read, so
+ * each publication wrote a second copy of the row and four index entries.
  * Retention counts an output's age from its creation (BRIN, rows arrive in time order); pending rows
  * are still never deleted.
  */

@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { renumber } from './write-batch.js';
+import { joined } from './write-batch.js';
 
 /**
  * What a read needs of a transaction: a statement and its parameters; its rows come back as JSON
- * (`JsonRow`), as a ReadBatch returns them, so a timestamp is an ISO string.
+ * (`JsonRow`), as readTogether returns them, so a timestamp is an ISO string.
  */
 export interface Reader {
   query<Row>(sql: string, params?: unknown[]): Promise<Row[]>;
@@ -36,14 +36,9 @@ export async function readTogether<const T extends readonly unknown[]>(
   };
   const reads = start(reader);
   if (parts.length > 0) {
-    const params: unknown[] = [];
-    const columns = parts.map(({ sql, params: own }, i) => {
-      const offset = params.length;
-      params.push(...own);
-      return `(SELECT coalesce(json_agg(r), '[]') FROM (${renumber(sql, offset)}) r) AS r${i}`;
-    });
+    const { pieces, params } = joined(parts, (sql, i) => `(SELECT coalesce(json_agg(r), '[]') FROM (${sql}) r) AS r${i}`);
     try {
-      const [row]: Record<string, never[]>[] = await tx.query(`SELECT ${columns.join(',\n')}`, params);
+      const [row]: Record<string, never[]>[] = await tx.query(`SELECT ${pieces.join(',\n')}`, params);
       parts.forEach((p, i) => p.resolve(row[`r${i}`]));
     } catch (e) {
       // Each read fails with it; the caller learns it below, once.

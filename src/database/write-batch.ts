@@ -36,17 +36,27 @@ export class WriteBatch implements Writer {
       await this.tx.query(parts[0].sql, parts[0].params);
       return;
     }
-    const params: unknown[] = [];
-    const ctes = parts.map(({ sql, params: own }, i) => {
-      const offset = params.length;
-      params.push(...own);
-      return `w${i} AS (${renumber(sql, offset)})`;
-    });
-    await this.tx.query(`WITH ${ctes.join(',\n')}\nSELECT 1`, params);
+    const { pieces, params } = joined(parts, (sql, i) => `w${i} AS (${sql})`);
+    await this.tx.query(`WITH ${pieces.join(',\n')}\nSELECT 1`, params);
   }
 }
 
-/** `sql` with its parameters $1..$n moved up by `offset`, to join another statement's after them. */
-export function renumber(sql: string, offset: number): string {
-  return sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+/**
+ * Statements made pieces of one: each `sql` wrapped by `piece`, its parameters $1..$n renumbered to
+ * follow the earlier statements', all parameters in one list (the write batch's CTEs, the read batch's columns).
+ */
+export function joined(
+  parts: readonly { sql: string; params: unknown[] }[],
+  piece: (sql: string, i: number) => string,
+): { pieces: string[]; params: unknown[] } {
+  const params: unknown[] = [];
+  const pieces = parts.map(({ sql, params: own }, i) => {
+    const offset = params.length;
+    params.push(...own);
+    return piece(
+      sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`),
+      i,
+    );
+  });
+  return { pieces, params };
 }
