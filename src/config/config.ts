@@ -76,6 +76,8 @@ export interface KafkaConfig {
   chunkSize: number;
   /** Partitions processed at the same time by one instance (each serially, in offset order). */
   concurrency: number;
+  /** Ingest transactions in flight at once, each about its own participants (JOURNEY_KAFKA_LANES; default 2 on PostgreSQL, 1 on the embedded database's one connection). */
+  lanes: number;
   /** Pause of the outbox relay when it found nothing more to publish. */
   relayIntervalMs: number;
   /** Outbox rows per relay transaction. */
@@ -174,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
           topicPartitions: positive(env, 'KAFKA_TOPIC_PARTITIONS', 4),
           chunkSize: positive(env, 'JOURNEY_KAFKA_CHUNK_SIZE', 4000),
           concurrency: positive(env, 'JOURNEY_KAFKA_CONCURRENCY', 64),
+          lanes: positive(env, 'JOURNEY_KAFKA_LANES', env.DATABASE_URL ? 2 : 1),
           relayIntervalMs: positive(env, 'JOURNEY_RELAY_INTERVAL_MS', 200),
           relayBatchSize: positive(env, 'JOURNEY_RELAY_BATCH_SIZE', 500),
         }

@@ -86,3 +86,33 @@ export class OwnersService {
     return { resolved, pending: waiting.map((w) => w.event) };
   }
 }
+
+/**
+ * Whose an event is, as far as the events seen so far tell without the database: its participant,
+ * or the owner of its match or session learnt from the event that defined it (the most recent
+ * `limit` of them). Only a hint for keeping concurrent transactions apart: a wrong or missing one
+ * costs a lock wait, never a wrong result.
+ */
+export class OwnerHints {
+  private readonly owners = new Map<string, string>();
+
+  constructor(private readonly limit = 50_000) {}
+
+  /** The participant key of each event: owners defined anywhere among them count for all of them. */
+  keysOf(events: EventEnvelope[]): string[] {
+    const projected = events.map((event) => ({ type: event.type, ...project(event) }));
+    for (const { type, owner, patch } of projected) {
+      const defines = DEFINES_OWNER[type];
+      if (defines && 'userId' in owner) this.learn(refKey(defines, patch.key), owner.userId);
+    }
+    return projected.map(({ owner }) =>
+      'userId' in owner ? owner.userId : (this.owners.get(refKey(owner.via, owner.key)) ?? refKey(owner.via, owner.key)),
+    );
+  }
+
+  private learn(ref: string, userId: string): void {
+    if (this.owners.has(ref)) return;
+    if (this.owners.size >= this.limit) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(ref, userId);
+  }
+}

@@ -10,6 +10,8 @@ import { Coalescer } from '../common/coalescer.js';
 import { KafkaClient, type Poison } from './kafka.client.js';
 import { KafkaHealth } from './kafka.health.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { OwnerHints } from '../context/owners.service.js';
+import { splitIntoLanes } from './lanes.js';
 
 interface Valid extends SourcedEvent {
   message: KafkaMessage;
@@ -87,11 +89,29 @@ export class KafkaBatchProcessor {
     private readonly metrics: MetricsService,
   ) {
     // Built even when Kafka is off (then never used): a run always takes at least one submission.
-    this.coalescer = new Coalescer((items) => this.deliver(items), config.kafka?.chunkSize ?? 0);
+    this.coalescer = new Coalescer((items) => this.deliverInLanes(items), config.kafka?.chunkSize ?? 0);
   }
 
   /** Where valid events go, one transaction per call: the transport's @EventPattern handler (set by KafkaConsumerServer). */
   private deliver: (batch: Valid[]) => Promise<void> = () => Promise.reject(new Error('the Kafka transport is not listening'));
+
+  /** Who each event is about, for the lanes. */
+  private readonly hints = new OwnerHints();
+
+  /**
+   * A run's events in JOURNEY_KAFKA_LANES transactions in flight together, each about its own
+   * participants (as far as OwnerHints can tell), so that the database works on one while the
+   * service evaluates another. The run is done when every lane has committed; it fails with the
+   * first lane's error (a lane that committed is deduplicated when the run comes again).
+   */
+  private async deliverInLanes(items: Valid[]): Promise<void> {
+    const n = this.config.kafka?.lanes ?? 1;
+    const lanes = n === 1 ? [items] : splitIntoLanes(items, this.hints.keysOf(items.map((v) => v.event)), n);
+    if (lanes.length === 1) return this.deliver(lanes[0]);
+    const settled = await Promise.allSettled(lanes.map((lane) => this.deliver(lane)));
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
 
   deliverTo(deliver: (batch: Valid[]) => Promise<void>): void {
     this.deliver = deliver;

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
+import { APP_CONFIG, type AppConfig } from '../../src/config/config.js';
 import { OutboxRepository } from '../../src/outbox/outbox.repository.js';
 import { backend, type TestApp } from '../support/app.js';
 import { daysAgo, ev } from '../support/events.js';
@@ -125,6 +126,33 @@ describeKafka(`Kafka pipeline (${backend})`, () => {
         .map((o) => o.envelope.type)
         .sort(),
     ).toEqual(['orchestration.flag.updated', 'orchestration.milestone.reached']);
+  });
+
+  it('a burst for many participants, their ratings reaching them through the sessions: each decided once, nothing left waiting', async () => {
+    // On PostgreSQL the runs of this burst go as two transactions in flight (JOURNEY_KAFKA_LANES).
+    expect(t.app.get<AppConfig>(APP_CONFIG).kafka!.lanes).toBe(backend === 'PostgreSQL' ? 2 : 1);
+    const users = Array.from({ length: 40 }, () => randomUUID());
+    const sessions = users.flatMap((u) => [1, 2, 3].map((i) => ({ u, event: ev.session(u, `s${i}-${u}`, undefined, daysAgo(4 - i)) })));
+    const ratings = sessions.map(({ u, event }) => ({ event: ev.rating((event.data as { sessionId: string }).sessionId, 5), key: u }));
+    // ratings first: those that come before their session wait for it
+    await produceEvents(producer, prefix, [...ratings, ...sessions.map(({ u, event }) => ({ event, key: u }))]);
+
+    const all = [...ratings.map((r) => r.event.id), ...sessions.map((s) => s.event.id)];
+    await until('every event applied to its participant', async () => {
+      const [row] = await t.db.query(
+        `SELECT count(*)::int AS n FROM journey_event_log WHERE event_id = ANY($1::uuid[]) AND user_id IS NOT NULL`,
+        [all],
+      );
+      return row.n === all.length;
+    });
+    const decided: { user_id: string; n: number }[] = await t.db.query(
+      `SELECT user_id, count(*)::int AS n FROM journey_flag_history WHERE flag = 'mentor_ready' AND value AND user_id = ANY($1::uuid[]) GROUP BY 1`,
+      [users],
+    );
+    expect(decided.filter((d) => d.n !== 1)).toEqual([]);
+    expect(new Set(decided.map((d) => d.user_id))).toEqual(new Set(users));
+    const [waiting] = await t.db.query(`SELECT count(*)::int AS n FROM pending_events WHERE event_id = ANY($1::uuid[])`, [all]);
+    expect(waiting.n).toBe(0);
   });
 
   it('poison messages go to <topic>.dlq with the reason in a header; later good messages are still processed', async () => {
