@@ -17,6 +17,11 @@ interface Valid extends SourcedEvent {
   message: KafkaMessage;
 }
 
+interface Decoded {
+  valid: Valid[];
+  poison: Poison[];
+}
+
 /** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity violation). */
 function isDataError(e: unknown): boolean {
   return /^2[23]/.test(sqlState(e) ?? '');
@@ -136,18 +141,32 @@ export class KafkaBatchProcessor {
     const { topic, partition, messages } = payload.batch;
     const type = this.client.topics.typeOf(topic);
     const { chunkSize } = this.config.kafka!;
+    /** The slice of `share` messages at `from`, checked now or once the event loop is free (`later`). */
+    const slice = (from: number, share: number, later: boolean) => {
+      const chunk = messages.slice(from, from + share);
+      const decode = () => this.decode(topic, type, partition, chunk);
+      return {
+        from,
+        chunk,
+        decoded: later ? new Promise<Decoded>((resolve) => setImmediate(() => resolve(decode()))) : Promise.resolve(decode()),
+      };
+    };
+    let ahead: ReturnType<typeof slice> | undefined;
     for (let i = 0; i < messages.length;) {
       // Stopping or rebalanced away: what is not resolved is delivered again (here or elsewhere).
       if (!payload.isRunning() || payload.isStale()) return;
       // A fair share of a transaction among the partitions at work: each brings a slice, so one
       // transaction holds events of every topic (a participant's events applied and evaluated
       // together), and a partition left alone takes whole transactions.
-      const chunk = messages.slice(i, i + Math.ceil(chunkSize / Math.max(1, this.coalescer.size)));
+      const share = Math.ceil(chunkSize / Math.max(1, this.coalescer.size));
+      const { chunk, decoded } = ahead?.from === i ? ahead : slice(i, share, false);
       i += chunk.length;
+      // The next slice is checked while this one's transaction runs, when the service would otherwise wait for the database.
+      ahead = i < messages.length ? slice(i, share, true) : undefined;
       const first = chunk[0].offset;
       const last = chunk[chunk.length - 1].offset;
       try {
-        await this.handle(topic, partition, type, chunk);
+        await this.handle(topic, partition, type, await decoded);
       } catch (e) {
         this.pauseAfterFailure(topic, partition, first, last, e, () => payload.pause());
         return;
@@ -170,7 +189,8 @@ export class KafkaBatchProcessor {
     this.failures.clear();
   }
 
-  private async handle(topic: string, partition: number, type: string | undefined, chunk: KafkaMessage[]): Promise<void> {
+  /** A slice's messages checked against the contract (pure). */
+  private decode(topic: string, type: string | undefined, partition: number, chunk: KafkaMessage[]): Decoded {
     const valid: Valid[] = [];
     const poison: Poison[] = [];
     for (const message of chunk) {
@@ -178,6 +198,10 @@ export class KafkaBatchProcessor {
       if (d.ok) valid.push({ message, event: d.event, source: { kind: 'kafka', topic, partition, offset: message.offset } });
       else poison.push({ message, code: d.code, reason: d.reason });
     }
+    return { valid, poison };
+  }
+
+  private async handle(topic: string, partition: number, type: string | undefined, { valid, poison }: Decoded): Promise<void> {
     await this.client.sendToDlq(topic, partition, poison);
     if (poison.length) {
       this.metrics.dlqEvents.inc({ topic }, poison.length);
