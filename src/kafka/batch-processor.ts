@@ -145,11 +145,11 @@ export class KafkaBatchProcessor {
     const slice = (from: number, share: number, later: boolean) => {
       const chunk = messages.slice(from, from + share);
       const decode = () => this.decode(topic, type, partition, chunk);
-      return {
-        from,
-        chunk,
-        decoded: later ? new Promise<Decoded>((resolve) => setImmediate(() => resolve(decode()))) : Promise.resolve(decode()),
-      };
+      const started = later ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve();
+      // A throw is this slice's failure when it is awaited; one never awaited (the batch stopped) is dropped quietly.
+      const decoded = started.then(decode);
+      decoded.catch(() => undefined);
+      return { from, chunk, decoded };
     };
     let ahead: ReturnType<typeof slice> | undefined;
     for (let i = 0; i < messages.length;) {
