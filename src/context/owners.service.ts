@@ -105,9 +105,11 @@ export class OwnerHints {
       const defines = DEFINES_OWNER[type];
       if (defines && 'userId' in owner) this.learn(refKey(defines, patch.key), owner.userId);
     }
-    return projected.map(({ owner }) =>
-      'userId' in owner ? owner.userId : (this.owners.get(refKey(owner.via, owner.key)) ?? refKey(owner.via, owner.key)),
-    );
+    return projected.map(({ owner }) => {
+      if ('userId' in owner) return owner.userId;
+      const ref = refKey(owner.via, owner.key);
+      return this.owners.get(ref) ?? ref;
+    });
   }
 
   private learn(ref: string, userId: string): void {

@@ -111,8 +111,8 @@ export class KafkaBatchProcessor {
    */
   private async deliverInLanes(items: Valid[]): Promise<void> {
     const n = this.config.kafka?.lanes ?? 1;
-    const lanes = n === 1 ? [items] : splitIntoLanes(items, this.hints.keysOf(items.map((v) => v.event)), n);
-    if (lanes.length === 1) return this.deliver(lanes[0]);
+    if (n === 1) return this.deliver(items);
+    const lanes = splitIntoLanes(items, this.hints.keysOf(items.map((v) => v.event)), n);
     const settled = await Promise.allSettled(lanes.map((lane) => this.deliver(lane)));
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
@@ -141,7 +141,7 @@ export class KafkaBatchProcessor {
     const { topic, partition, messages } = payload.batch;
     const type = this.client.topics.typeOf(topic);
     const { chunkSize } = this.config.kafka!;
-    /** The slice of `share` messages at `from`, checked now or once the event loop is free (`later`). */
+    /** The `share` messages at `from`, checked now or once the event loop is free (`later`). */
     const slice = (from: number, share: number, later: boolean) => {
       const chunk = messages.slice(from, from + share);
       const decode = () => this.decode(topic, type, partition, chunk);
@@ -149,7 +149,7 @@ export class KafkaBatchProcessor {
       // A throw is this slice's failure when it is awaited; one never awaited (the batch stopped) is dropped quietly.
       const decoded = started.then(decode);
       decoded.catch(() => undefined);
-      return { from, chunk, decoded };
+      return { chunk, decoded };
     };
     let ahead: ReturnType<typeof slice> | undefined;
     for (let i = 0; i < messages.length;) {
@@ -159,7 +159,7 @@ export class KafkaBatchProcessor {
       // transaction holds events of every topic (a participant's events applied and evaluated
       // together), and a partition left alone takes whole transactions.
       const share = Math.ceil(chunkSize / Math.max(1, this.coalescer.size));
-      const { chunk, decoded } = ahead?.from === i ? ahead : slice(i, share, false);
+      const { chunk, decoded } = ahead ?? slice(i, share, false);
       i += chunk.length;
       // The next slice is checked while this one's transaction runs, when the service would otherwise wait for the database.
       ahead = i < messages.length ? slice(i, share, true) : undefined;
