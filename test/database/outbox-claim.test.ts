@@ -3,9 +3,8 @@
  * drains as fast as it fills, so the planner's figures for it are often stale; a join of the queue
  * with the outbox then walked the whole outbox on every claim (95 ms per claim with 200,000 rows).
  */
-import type { QueryRunner } from 'typeorm';
 import { OutboxRepository } from '../../src/outbox/outbox.repository.js';
-import { BACKGROUND_OFF, backend, startApp, type TestApp } from '../support/app.js';
+import { BACKGROUND_OFF, backend, startApp, statementsSent, type TestApp } from '../support/app.js';
 
 const ROWS = 30_000;
 const PENDING = 300;
@@ -35,20 +34,9 @@ describe(`the outbox relay's reads on a large outbox (${backend})`, () => {
 
   /** The one statement `work` sends, and what `work` returned. */
   async function sent<R>(work: () => Promise<R>): Promise<{ query: string; parameters: unknown[]; result: R }> {
-    const queries: { query: string; parameters: unknown[] }[] = [];
-    const logger = t.db.logger;
-    const logQuery = logger.logQuery.bind(logger);
-    logger.logQuery = (query: string, parameters?: unknown[], runner?: QueryRunner) => {
-      queries.push({ query, parameters: parameters ?? [] });
-      logQuery(query, parameters, runner);
-    };
-    try {
-      const result = await work();
-      expect(queries).toHaveLength(1);
-      return { ...queries[0], result };
-    } finally {
-      logger.logQuery = logQuery;
-    }
+    const { result, sent } = await statementsSent(t.db, work);
+    expect(sent).toHaveLength(1);
+    return { query: sent[0].query, parameters: sent[0].parameters, result };
   }
 
   /** Pages the statement touches (shared buffers hit or read), from EXPLAIN (ANALYZE, BUFFERS). */

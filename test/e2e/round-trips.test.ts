@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
-import { BACKGROUND_OFF, backend, startApp, type TestApp } from '../support/app.js';
+import { BACKGROUND_OFF, backend, startApp, statementsSent, type TestApp } from '../support/app.js';
 import { ev } from '../support/events.js';
 
 describe(`round trips of an ingest (${backend})`, () => {
@@ -19,17 +19,7 @@ describe(`round trips of an ingest (${backend})`, () => {
   /** The statements of each transaction (query runner) while `work` runs, as TypeORM sends them. */
   async function statements(work: () => Promise<unknown>): Promise<string[][]> {
     const byRunner = new Map<QueryRunner | undefined, string[]>();
-    const logger = t.db.logger;
-    const logQuery = logger.logQuery.bind(logger);
-    logger.logQuery = (query, parameters, runner) => {
-      byRunner.set(runner, [...(byRunner.get(runner) ?? []), query]);
-      logQuery(query, parameters, runner);
-    };
-    try {
-      await work();
-    } finally {
-      logger.logQuery = logQuery;
-    }
+    for (const { query, runner } of (await statementsSent(t.db, work)).sent) byRunner.set(runner, [...(byRunner.get(runner) ?? []), query]);
     return [...byRunner.values()];
   }
 

@@ -4,7 +4,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { createApp } from '../../src/app.js';
 import { createDataSource } from '../../src/database/data-source.js';
@@ -27,6 +27,25 @@ export const TEST_LOG_LEVEL = process.env.JOURNEY_TEST_LOGS || 'silent';
 export const freshDatabase = () => sharedFreshDatabase(TEST_PG_URL!);
 
 /** An empty database without the app, for a test that runs migrations itself: on TEST_PG_URL, or PGlite in memory. */
+/** Each statement `db` sends while `work` runs, as TypeORM logs it: its text, parameters and query runner (its transaction). */
+export async function statementsSent<R>(
+  db: DataSource,
+  work: () => Promise<R>,
+): Promise<{ result: R; sent: { query: string; parameters: unknown[]; runner?: QueryRunner }[] }> {
+  const sent: { query: string; parameters: unknown[]; runner?: QueryRunner }[] = [];
+  const logger = db.logger;
+  const logQuery = logger.logQuery.bind(logger);
+  logger.logQuery = (query: string, parameters?: unknown[], runner?: QueryRunner) => {
+    sent.push({ query, parameters: parameters ?? [], runner });
+    logQuery(query, parameters, runner);
+  };
+  try {
+    return { result: await work(), sent };
+  } finally {
+    logger.logQuery = logQuery;
+  }
+}
+
 export async function emptyDatabase(): Promise<{ url: string; embedded: boolean; drop(): Promise<void> }> {
   if (TEST_PG_URL) {
     const database = await freshDatabase();
